@@ -1,0 +1,72 @@
+//===- AsterBase.td - Aster dialect definition and type constraints -------===//
+//
+// The dialect record and the tensor constraints shared by every op.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef ASTER_DIALECT_ASTER_IR_ASTERBASE_TD
+#define ASTER_DIALECT_ASTER_IR_ASTERBASE_TD
+
+include "mlir/IR/OpBase.td"
+include "mlir/IR/AttrTypeBase.td"
+include "mlir/IR/EnumAttr.td"
+
+def Aster_Dialect : Dialect {
+  let name = "aster";
+  let cppNamespace = "::mlir::aster";
+  let summary = "High-level tensor ops for training transformer models";
+  let description = [{
+    The `aster` dialect is the input IR of the Aster compiler. Frontends (the
+    HuggingFace and ONNX importers, the Python builder) produce it; training
+    transforms (loss, autodiff, optimizer), planning and code generation
+    consume it.
+
+    Every value is a ranked tensor with a static shape. Compute tensors hold
+    `f32`, `bf16` or `f16`; token ids and indices are `i32` or `i64`. Ops have
+    value semantics and no side effects.
+
+    Model parameters are arguments of the entry function carrying their
+    checkpoint key in `aster.name` and their initialiser in `aster.init`:
+
+    ```mlir
+    func.func @forward(
+        %wte: tensor<256x64xf32> {aster.name = "transformer.wte.weight",
+                                  aster.init = #aster.init<normal, std = 0.02>},
+        %tokens: tensor<2x16xi32>) -> tensor<2x16x64xf32> {
+      %h = aster.embedding %wte[%tokens]
+          : tensor<256x64xf32>, tensor<2x16xi32> -> tensor<2x16x64xf32>
+      return %h : tensor<2x16x64xf32>
+    }
+    ```
+  }];
+  let useDefaultAttributePrinterParser = 1;
+  let hasConstantMaterializer = 1;
+  let hasRegionArgAttrVerify = 1;
+  let extraClassDeclaration = [{
+    /// Argument attribute holding a parameter's checkpoint key.
+    static constexpr ::llvm::StringLiteral kNameAttrName = "aster.name";
+    /// Argument attribute holding a parameter's initialiser (#aster.init).
+    static constexpr ::llvm::StringLiteral kInitAttrName = "aster.init";
+
+  private:
+    void registerAttributes();
+  public:
+  }];
+}
+
+//===----------------------------------------------------------------------===//
+// Type constraints
+//===----------------------------------------------------------------------===//
+
+def Aster_FloatElement : AnyTypeOf<[F32, BF16, F16]>;
+def Aster_IndexElement : AnyTypeOf<[I32, I64]>;
+
+def Aster_Tensor : StaticShapeTensorOf<[F32, BF16, F16, I32, I64]>;
+def Aster_FloatTensor : StaticShapeTensorOf<[F32, BF16, F16]>;
+def Aster_IndexTensor : StaticShapeTensorOf<[I32, I64]>;
+def Aster_F32Tensor : StaticShapeTensorOf<[F32]>;
+
+class Aster_Op<string mnemonic, list<Trait> traits = []>
+    : Op<Aster_Dialect, mnemonic, traits>;
+
+#endif // ASTER_DIALECT_ASTER_IR_ASTERBASE_TD

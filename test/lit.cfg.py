@@ -1,0 +1,30 @@
+# -*- Python -*-
+# lit configuration for the Aster test suite.
+
+import os
+
+import lit.formats
+from lit.llvm import llvm_config
+from lit.llvm.subst import ToolSubst
+
+config.name = "ASTER"
+config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
+config.suffixes = [".mlir", ".py"]
+config.test_source_root = os.path.dirname(__file__)
+config.test_exec_root = os.path.join(config.aster_obj_root, "test")
+# Helpers imported by the Python tests, and lit's own files, are not tests.
+config.excludes = ["lib", "lit.cfg.py", "lit.site.cfg.py", "CMakeLists.txt"]
+
+config.environment["FILECHECK_OPTS"] = "-enable-var-scope"
+config.environment["PYTHONPATH"] = os.path.join(config.test_source_root, "lib")
+config.environment["ASTER_TOOLS_DIR"] = config.aster_tools_dir
+
+llvm_config.use_default_substitutions()
+config.substitutions.append(("%python", config.python_executable))
+config.substitutions.append(("%examples", os.path.join(config.aster_src_root, "examples")))
+
+tool_dirs = [config.aster_tools_dir, config.llvm_tools_dir]
+tools = ["aster-opt", "aster-reference"]
+llvm_config.add_tool_substitutions(tools, tool_dirs)
+llvm_config.with_environment("PATH", config.aster_tools_dir, append_path=True)
+llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)

@@ -1,0 +1,296 @@
+//===- aster-reference.cpp - Run aster IR in the reference interpreter ----===//
+//
+//   aster-reference model.mlir [--entry=forward] [-i NAME=file.npy ...]
+//                   [--seed=N] [-o DIR] [--dump-inputs=DIR] [--print-values]
+//
+// Arguments not given with -i are generated from the seed (parameters from
+// their #aster.init). Results are summarised on stdout and, with -o, written
+// as DIR/result<i>.npy. Every error is one diagnostic and exit code 1.
+//
+//===----------------------------------------------------------------------===//
+
+#include "aster/Dialect/Aster/IR/AsterOps.h"
+#include "aster/Interpreter/Inputs.h"
+#include "aster/Interpreter/Interpreter.h"
+#include "aster/Interpreter/Npy.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/IR/Verifier.h"
+#include "mlir/Parser/Parser.h"
+#include "mlir/Support/FileUtilities.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <cmath>
+
+using namespace mlir;
+using namespace mlir::aster;
+using namespace mlir::aster::interp;
+namespace cl = llvm::cl;
+
+static cl::opt<std::string> inputFile(cl::Positional, cl::Required,
+                                      cl::desc("<input .mlir file>"));
+static cl::opt<std::string>
+    entryName("entry", cl::desc("function to run (default: @forward, or the "
+                                "only function)"),
+              cl::init(""));
+static cl::list<std::string>
+    inputs("i", cl::desc("argument values: NAME=file.npy, where NAME is the "
+                         "argument's aster.name or its position (0, 1, ...)"),
+           cl::value_desc("NAME=FILE"));
+static cl::opt<uint64_t>
+    seed("seed", cl::desc("seed for arguments not given with -i"),
+         cl::init(0));
+static cl::opt<std::string>
+    outputDir("o", cl::desc("write results as DIR/result<i>.npy"),
+              cl::value_desc("DIR"), cl::init(""));
+static cl::opt<std::string>
+    dumpInputsDir("dump-inputs",
+                  cl::desc("write every argument's values as DIR/arg<i>.npy"),
+                  cl::value_desc("DIR"), cl::init(""));
+static cl::opt<bool> declaredDtype(
+    "declared-dtype",
+    cl::desc("write float results in their declared width instead of f64"),
+    cl::init(false));
+static cl::opt<bool> printValues("print-values",
+                                 cl::desc("print every result value"),
+                                 cl::init(false));
+
+static std::string typeToString(Type type) {
+  std::string s;
+  llvm::raw_string_ostream os(s);
+  os << type;
+  return s;
+}
+
+static int fail(const llvm::Twine &message) {
+  llvm::errs() << "aster-reference: error: " << message << "\n";
+  return 1;
+}
+
+/// The argument `key` names: its aster.name or its position.
+static std::optional<unsigned> findArgument(func::FuncOp function,
+                                            StringRef key) {
+  for (unsigned i = 0, e = function.getNumArguments(); i < e; ++i)
+    if (auto name = function.getArgAttrOfType<StringAttr>(
+            i, AsterDialect::kNameAttrName))
+      if (name.getValue() == key)
+        return i;
+  unsigned index;
+  if (!key.getAsInteger(10, index) && index < function.getNumArguments())
+    return index;
+  return std::nullopt;
+}
+
+static std::string describeArgument(func::FuncOp function, unsigned i) {
+  std::string s = "argument " + std::to_string(i);
+  if (auto name =
+          function.getArgAttrOfType<StringAttr>(i, AsterDialect::kNameAttrName))
+    s += " '" + name.getValue().str() + "'";
+  return s;
+}
+
+/// The .npy dtype an argument of element kind `kind` is read from.
+static StringRef npyDtypeFor(ElementKind kind) {
+  switch (kind) {
+  case ElementKind::F32:
+  case ElementKind::BF16: // bf16 is read from float32 and rounded
+    return "<f4";
+  case ElementKind::F16:
+    return "<f2";
+  case ElementKind::I32:
+    return "<i4";
+  case ElementKind::I64:
+    return "<i8";
+  }
+  return "";
+}
+
+static FailureOr<RefTensor> loadArgument(func::FuncOp function, unsigned i,
+                                         StringRef path) {
+  auto type = cast<RankedTensorType>(function.getArgumentTypes()[i]);
+  ElementKind kind = *elementKindOf(type.getElementType());
+  llvm::Expected<NpyArray> array = readNpyFile(path);
+  if (!array) {
+    fail(llvm::toString(array.takeError()));
+    return failure();
+  }
+  if (array->dtype != npyDtypeFor(kind)) {
+    fail(path + ": dtype " + array->dtype + " does not match " +
+         describeArgument(function, i) + " of element type " +
+         kindName(kind) + ", which is read from " + npyDtypeFor(kind));
+    return failure();
+  }
+  if (ArrayRef<int64_t>(array->shape) != type.getShape()) {
+    fail(path + ": shape " + shapeToString(array->shape) + " does not match " +
+         describeArgument(function, i) + " of shape " +
+         shapeToString(type.getShape()));
+    return failure();
+  }
+  RefTensor t;
+  t.kind = kind;
+  t.shape.assign(array->shape.begin(), array->shape.end());
+  t.floats = std::move(array->floats);
+  t.ints = std::move(array->ints);
+  t.roundToKind();
+  return t;
+}
+
+static void printSummary(llvm::raw_ostream &os, unsigned index,
+                         const RefTensor &t, MLIRContext *context) {
+  os << "result " << index << ": " << t.type(context);
+  int64_t n = t.size();
+  if (n > 0) {
+    double sum = 0.0, min = INFINITY, max = -INFINITY;
+    int64_t nonFinite = 0;
+    for (int64_t i = 0; i < n; ++i) {
+      double v = t.asDouble(i);
+      if (!std::isfinite(v)) {
+        ++nonFinite;
+        continue;
+      }
+      sum += v;
+      min = std::min(min, v);
+      max = std::max(max, v);
+    }
+    int64_t finite = n - nonFinite;
+    double mean = finite ? sum / finite : NAN, var = 0.0;
+    for (int64_t i = 0; i < n; ++i)
+      if (std::isfinite(t.asDouble(i)))
+        var += (t.asDouble(i) - mean) * (t.asDouble(i) - mean);
+    var = finite ? var / finite : NAN;
+    os << llvm::format("  mean %.6g  std %.6g  min %.6g  max %.6g", mean,
+                       std::sqrt(var), min, max);
+    if (nonFinite)
+      os << "  non-finite " << nonFinite;
+  }
+  os << "\n  [";
+  int64_t shown = printValues ? n : std::min<int64_t>(n, 8);
+  for (int64_t i = 0; i < shown; ++i)
+    os << (i ? ", " : "")
+       << llvm::format(printValues ? "%.17g" : "%.6g", t.asDouble(i));
+  if (shown < n)
+    os << ", ...";
+  os << "]\n";
+}
+
+int main(int argc, char **argv) {
+  llvm::InitLLVM initLLVM(argc, argv);
+  cl::ParseCommandLineOptions(
+      argc, argv, "Aster reference interpreter: runs aster IR in f64\n");
+
+  DialectRegistry registry;
+  registry.insert<AsterDialect, func::FuncDialect>();
+  MLIRContext context(registry);
+  llvm::SourceMgr sourceMgr;
+  SourceMgrDiagnosticHandler diagnostics(sourceMgr, &context);
+
+  std::string error;
+  auto file = openInputFile(inputFile, &error);
+  if (!file)
+    return fail(inputFile + ": " + error);
+  sourceMgr.AddNewSourceBuffer(std::move(file), llvm::SMLoc());
+  OwningOpRef<ModuleOp> module = parseSourceFile<ModuleOp>(sourceMgr, &context);
+  if (!module)
+    return 1;
+
+  func::FuncOp function;
+  if (!entryName.empty()) {
+    function = module->lookupSymbol<func::FuncOp>(entryName);
+    if (!function)
+      return fail(inputFile + ": no function @" + entryName);
+  } else if (!(function = module->lookupSymbol<func::FuncOp>("forward"))) {
+    auto functions = llvm::to_vector(module->getOps<func::FuncOp>());
+    if (functions.size() != 1)
+      return fail(inputFile + ": no @forward and " +
+                  llvm::Twine(functions.size()) +
+                  " functions; choose one with --entry");
+    function = functions.front();
+  }
+  if (function.isExternal())
+    return fail(inputFile + ": @" + function.getSymName() + " has no body");
+  for (Type t : function.getArgumentTypes()) {
+    auto ranked = dyn_cast<RankedTensorType>(t);
+    if (!ranked || !ranked.hasStaticShape() ||
+        !elementKindOf(ranked.getElementType()))
+      return fail(inputFile + ": @" + function.getSymName() +
+                  " takes an argument of type " + typeToString(t) +
+                  ", not a static aster tensor");
+  }
+
+  unsigned numArgs = function.getNumArguments();
+  SmallVector<std::optional<RefTensor>> arguments(numArgs);
+  unsigned fromFiles = 0;
+  for (StringRef spec : inputs) {
+    auto [key, path] = spec.split('=');
+    if (path.empty())
+      return fail("-i " + spec + ": expected NAME=file.npy");
+    std::optional<unsigned> index = findArgument(function, key);
+    if (!index)
+      return fail("-i " + spec + ": @" + function.getSymName() +
+                  " has no argument named '" + key + "'");
+    if (arguments[*index])
+      return fail("-i " + spec + ": " + describeArgument(function, *index) +
+                  " is given twice");
+    FailureOr<RefTensor> value = loadArgument(function, *index, path);
+    if (failed(value))
+      return 1;
+    arguments[*index] = std::move(*value);
+    ++fromFiles;
+  }
+  SmallVector<RefTensor> args;
+  for (unsigned i = 0; i < numArgs; ++i) {
+    if (!arguments[i]) {
+      auto type = cast<RankedTensorType>(function.getArgumentTypes()[i]);
+      auto name = function.getArgAttrOfType<StringAttr>(
+          i, AsterDialect::kNameAttrName);
+      auto init =
+          function.getArgAttrOfType<InitAttr>(i, AsterDialect::kInitAttrName);
+      std::string key = name ? name.getValue().str() : std::to_string(i);
+      arguments[i] = generateArgument(type, init, seed, key,
+                                      integerBoundFromUses(function, i));
+    }
+    args.push_back(std::move(*arguments[i]));
+  }
+
+  auto writeAll = [&](StringRef dir, StringRef stem,
+                      ArrayRef<RefTensor> tensors, bool asF64) -> bool {
+    if (std::error_code ec = llvm::sys::fs::create_directories(dir)) {
+      fail(dir + ": cannot create directory: " + ec.message());
+      return false;
+    }
+    for (auto [i, t] : llvm::enumerate(tensors)) {
+      llvm::SmallString<256> path(dir);
+      llvm::sys::path::append(path, stem + llvm::Twine(i) + ".npy");
+      if (llvm::Error err = writeNpyFile(path, t, asF64)) {
+        fail(llvm::toString(std::move(err)));
+        return false;
+      }
+    }
+    return true;
+  };
+  if (!dumpInputsDir.empty() &&
+      !writeAll(dumpInputsDir, "arg", args, /*asF64=*/false))
+    return 1;
+
+  FailureOr<SmallVector<RefTensor>> results = runFunction(function, args);
+  if (failed(results))
+    return 1;
+
+  llvm::outs() << "@" << function.getSymName() << ": " << numArgs
+               << " arguments (" << fromFiles << " from files, "
+               << numArgs - fromFiles << " generated with seed " << seed
+               << "), " << results->size() << " results\n";
+  for (auto [i, t] : llvm::enumerate(*results))
+    printSummary(llvm::outs(), i, t, &context);
+  if (!outputDir.empty() &&
+      !writeAll(outputDir, "result", *results, !declaredDtype))
+    return 1;
+  return 0;
+}
