@@ -563,5 +563,28 @@ LogicalResult CrossEntropyOp::inferReturnTypes(
   return success();
 }
 
+//===----------------------------------------------------------------------===//
+// Shared verifier of the ops with inferred result types
+//===----------------------------------------------------------------------===//
+
+namespace mlir::aster {
+/// Runs the op's inference at its location (emitting the rule it breaks, if
+/// any) and checks the declared result type against the inferred one.
+template <typename OpT>
+static LogicalResult verifyInferredResultType(OpT op) {
+  SmallVector<Type> inferred;
+  if (failed(OpT::inferReturnTypes(
+          op->getContext(), op->getLoc(), op->getOperands(),
+          op->getRawDictionaryAttrs(), op->getPropertiesStorage(),
+          op->getRegions(), inferred)))
+    return failure();
+  if (TypeRange(inferred) != op->getResultTypes())
+    return op.emitOpError("result type ")
+           << op->getResultTypes() << " does not match " << inferred
+           << ", the type its operands and attributes give";
+  return success();
+}
+} // namespace mlir::aster
+
 #define GET_OP_CLASSES
 #include "aster/Dialect/Aster/IR/AsterOps.cpp.inc"

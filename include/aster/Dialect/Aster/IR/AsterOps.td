@@ -15,12 +15,54 @@ include "mlir/IR/BuiltinAttributeInterfaces.td"
 include "mlir/Interfaces/InferTypeOpInterface.td"
 include "mlir/Interfaces/SideEffectInterfaces.td"
 
+// Result types inferred from operands and attributes (InferTypeOpInterface),
+// with the shape rules checked once, by the op's verifier: refineReturnTypes
+// leaves the comparison of inferred and declared types to verify(), so that
+// a bad op gets one diagnostic rather than a second "failed to infer
+// returned types".
+def Aster_InferType : TraitList<[
+  DeclareOpInterfaceMethods<InferTypeOpInterface, ["refineReturnTypes"]>,
+  NativeOpTrait<"InferTypeOpAdaptor", [], [{
+    static ::llvm::LogicalResult
+    inferReturnTypes(::mlir::MLIRContext *context,
+                     std::optional<::mlir::Location> location,
+                     Adaptor adaptor,
+                     ::llvm::SmallVectorImpl<::mlir::Type> &inferredReturnTypes);
+  }], [{
+    ::llvm::LogicalResult
+    $cppClass::inferReturnTypes(::mlir::MLIRContext *context,
+        std::optional<::mlir::Location> location,
+        ::mlir::ValueRange operands, ::mlir::DictionaryAttr attributes,
+        ::mlir::OpaqueProperties properties, ::mlir::RegionRange regions,
+        ::llvm::SmallVectorImpl<::mlir::Type> &inferredReturnTypes) {
+      $cppClass::Adaptor adaptor(operands, attributes, properties, regions);
+      return $cppClass::inferReturnTypes(context, location, adaptor,
+                                         inferredReturnTypes);
+    }
+    ::llvm::LogicalResult
+    $cppClass::refineReturnTypes(::mlir::MLIRContext *context,
+        std::optional<::mlir::Location> location,
+        ::mlir::ValueRange operands, ::mlir::DictionaryAttr attributes,
+        ::mlir::OpaqueProperties properties, ::mlir::RegionRange regions,
+        ::llvm::SmallVectorImpl<::mlir::Type> &returnTypes) {
+      if (!returnTypes.empty())
+        return ::mlir::success(); // checked by verify()
+      return inferReturnTypes(context, location, operands, attributes,
+                              properties, regions, returnTypes);
+    }
+    ::llvm::LogicalResult $cppClass::verify() {
+      return ::mlir::aster::verifyInferredResultType(*this);
+    }
+  }]>
+]>;
+
 //===----------------------------------------------------------------------===//
 // constant
 //===----------------------------------------------------------------------===//
 
 def Aster_ConstantOp : Aster_Op<"constant",
-    [ConstantLike, Pure, InferTypeOpAdaptor]> {
+    [ConstantLike, Pure, Aster_InferType]> {
+  let hasVerifier = 1;
   let summary = "a tensor literal";
   let description = [{
     Produces the tensor held by `value`, a dense elements attribute whose type
@@ -40,7 +82,8 @@ def Aster_ConstantOp : Aster_Op<"constant",
 // embedding
 //===----------------------------------------------------------------------===//
 
-def Aster_EmbeddingOp : Aster_Op<"embedding", [Pure, InferTypeOpAdaptor]> {
+def Aster_EmbeddingOp : Aster_Op<"embedding", [Pure, Aster_InferType]> {
+  let hasVerifier = 1;
   let summary = "row lookup in an embedding table";
   let description = [{
     `result[i..., d] = table[ids[i...], d]`. The table is `[V, D]`; the ids
@@ -63,7 +106,8 @@ def Aster_EmbeddingOp : Aster_Op<"embedding", [Pure, InferTypeOpAdaptor]> {
 // matmul
 //===----------------------------------------------------------------------===//
 
-def Aster_MatmulOp : Aster_Op<"matmul", [Pure, InferTypeOpAdaptor]> {
+def Aster_MatmulOp : Aster_Op<"matmul", [Pure, Aster_InferType]> {
+  let hasVerifier = 1;
   let summary = "batched matrix product with optional transposes";
   let description = [{
     Multiplies the last two dimensions of `lhs` (`[..., M, K]`, or
@@ -92,7 +136,8 @@ def Aster_MatmulOp : Aster_Op<"matmul", [Pure, InferTypeOpAdaptor]> {
 //===----------------------------------------------------------------------===//
 
 class Aster_BinaryOp<string mnemonic, string formula>
-    : Aster_Op<mnemonic, [Pure, InferTypeOpAdaptor]> {
+    : Aster_Op<mnemonic, [Pure, Aster_InferType]> {
+  let hasVerifier = 1;
   let summary = "elementwise " # formula # " with numpy broadcasting";
   let description = [{
     Computes `}] # formula # [{` elementwise. The operands share an element
@@ -286,7 +331,8 @@ def Aster_RopeOp : Aster_Op<"rope",
 // attention
 //===----------------------------------------------------------------------===//
 
-def Aster_AttentionOp : Aster_Op<"attention", [Pure, InferTypeOpAdaptor]> {
+def Aster_AttentionOp : Aster_Op<"attention", [Pure, Aster_InferType]> {
+  let hasVerifier = 1;
   let summary = "scaled dot-product attention with grouped-query heads";
   let description = [{
     `softmax(q k^T * scale + mask) v` per batch and head. `query` is
@@ -341,7 +387,8 @@ def Aster_ReshapeOp : Aster_Op<"reshape", [Pure]> {
   let hasFolder = 1;
 }
 
-def Aster_TransposeOp : Aster_Op<"transpose", [Pure, InferTypeOpAdaptor]> {
+def Aster_TransposeOp : Aster_Op<"transpose", [Pure, Aster_InferType]> {
+  let hasVerifier = 1;
   let summary = "permute dimensions";
   let description = [{
     `result` dimension `i` is `input` dimension `permutation[i]`.
@@ -360,7 +407,8 @@ def Aster_TransposeOp : Aster_Op<"transpose", [Pure, InferTypeOpAdaptor]> {
   let hasCanonicalizer = 1;
 }
 
-def Aster_SliceOp : Aster_Op<"slice", [Pure, InferTypeOpAdaptor]> {
+def Aster_SliceOp : Aster_Op<"slice", [Pure, Aster_InferType]> {
+  let hasVerifier = 1;
   let summary = "static strided slice";
   let description = [{
     Takes `input[start[d] : limit[d] : step[d]]` in every dimension `d`, with
@@ -387,7 +435,8 @@ def Aster_SliceOp : Aster_Op<"slice", [Pure, InferTypeOpAdaptor]> {
   }];
 }
 
-def Aster_ConcatOp : Aster_Op<"concat", [Pure, InferTypeOpAdaptor]> {
+def Aster_ConcatOp : Aster_Op<"concat", [Pure, Aster_InferType]> {
+  let hasVerifier = 1;
   let summary = "join tensors along one axis";
   let description = [{
     All inputs have the same rank and element type and agree on every
@@ -406,7 +455,8 @@ def Aster_ConcatOp : Aster_Op<"concat", [Pure, InferTypeOpAdaptor]> {
   let hasFolder = 1;
 }
 
-def Aster_ReduceOp : Aster_Op<"reduce", [Pure, InferTypeOpAdaptor]> {
+def Aster_ReduceOp : Aster_Op<"reduce", [Pure, Aster_InferType]> {
+  let hasVerifier = 1;
   let summary = "sum, mean or max over axes";
   let description = [{
     Reduces `input` over `axes` (distinct, each in `[0, rank)`, at least one)
@@ -451,7 +501,8 @@ def Aster_CastOp : Aster_Op<"cast", [Pure]> {
 // cross_entropy
 //===----------------------------------------------------------------------===//
 
-def Aster_CrossEntropyOp : Aster_Op<"cross_entropy", [Pure, InferTypeOpAdaptor]> {
+def Aster_CrossEntropyOp : Aster_Op<"cross_entropy", [Pure, Aster_InferType]> {
+  let hasVerifier = 1;
   let summary = "softmax cross-entropy against integer labels";
   let description = [{
     `logits` is `[..., C]` and `labels` the same shape without `C`. Each
