@@ -9,7 +9,7 @@ from lit.llvm.subst import ToolSubst
 
 config.name = "ASTER"
 config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
-config.suffixes = [".mlir", ".py"]
+config.suffixes = [".mlir", ".py", ".test"]
 config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.aster_obj_root, "test")
 # Helpers imported by the Python tests, and lit's own files, are not tests.
@@ -21,6 +21,8 @@ config.environment["ASTER_TOOLS_DIR"] = config.aster_tools_dir
 
 llvm_config.use_default_substitutions()
 config.substitutions.append(("%python", config.python_executable))
+config.substitutions.append(("%aster_src_root", config.aster_src_root))
+config.substitutions.append(("%aster_obj_root", config.aster_obj_root))
 config.substitutions.append(("%examples", os.path.join(config.aster_src_root, "examples")))
 
 tool_dirs = [config.aster_tools_dir, config.llvm_tools_dir]

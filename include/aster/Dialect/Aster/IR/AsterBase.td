@@ -25,8 +25,21 @@ def Aster_Dialect : Dialect {
     `f32`, `bf16` or `f16`; token ids and indices are `i32` or `i64`. Ops have
     value semantics and no side effects.
 
-    Model parameters are arguments of the entry function carrying their
-    checkpoint key in `aster.name` and their initialiser in `aster.init`:
+    ## Parameters
+
+    Model parameters are arguments of the entry function (`@forward`, later
+    `@train_step`), each carrying two argument attributes:
+
+    - `aster.name`: the checkpoint key, a non-empty string unique among the
+      function's arguments. Importers use the framework's own key (the
+      HuggingFace state-dict key, the ONNX initializer name) so that a
+      checkpoint maps onto the arguments one to one.
+    - `aster.init` (optional, needs `aster.name` and a floating-point tensor):
+      an `#aster.init` attribute saying how to initialise the parameter when
+      no checkpoint provides it.
+
+    Arguments without `aster.name` are data: token ids, labels, masks. No
+    other `aster.*` argument attribute is allowed.
 
     ```mlir
     func.func @forward(
@@ -38,6 +51,14 @@ def Aster_Dialect : Dialect {
       return %h : tensor<2x16x64xf32>
     }
     ```
+
+    ## Conventions
+
+    Element types must match exactly between operands (no implicit
+    promotion: use `aster.cast`). Axes are non-negative (importers normalise
+    negative ones). Ops whose result type follows from their operands infer
+    it; the assembly format still prints it, so IR reads without
+    recomputing shapes.
   }];
   let useDefaultAttributePrinterParser = 1;
   let hasConstantMaterializer = 1;
