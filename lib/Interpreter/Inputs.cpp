@@ -74,6 +74,12 @@ RefTensor mlir::aster::interp::generateArgument(RankedTensorType type,
       break;
     }
   }
+  // Arguments are values of their declared type: unlike op results, which
+  // the oracle holds in f64, a generated f32 input is an f32 number, as any
+  // file or device buffer would hold it.
+  if (kind == ElementKind::F32)
+    for (double &v : t.floats)
+      v = static_cast<float>(v);
   t.roundToKind();
   return t;
 }

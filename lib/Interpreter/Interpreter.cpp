@@ -11,6 +11,7 @@
 
 #include "mlir/Dialect/Traits.h"
 #include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/SmallPtrSet.h"
 #include "llvm/ADT/TypeSwitch.h"
 
 #include <cmath>
@@ -350,6 +351,8 @@ RefTensor Evaluator::layerNorm(LayerNormOp op) {
   const RefTensor *bias = op.getBias() ? &get(op.getBias()) : nullptr;
   double eps = op.getEpsilon().convertToDouble();
   int64_t c = t.shape.back();
+  if (c == 0)
+    return t;
   for (int64_t r = 0, rows = t.size() / c; r < rows; ++r) {
     double *x = t.floats.data() + r * c;
     double mean = 0.0, var = 0.0;
@@ -372,6 +375,8 @@ RefTensor Evaluator::rmsNorm(RmsNormOp op) {
   const RefTensor &weight = get(op.getWeight());
   double eps = op.getEpsilon().convertToDouble();
   int64_t c = t.shape.back();
+  if (c == 0)
+    return t;
   for (int64_t r = 0, rows = t.size() / c; r < rows; ++r) {
     double *x = t.floats.data() + r * c;
     double meanSquare = 0.0;
@@ -393,6 +398,8 @@ RefTensor Evaluator::rope(RopeOp op) {
   bool interleaved = op.getLayout() == RopeLayout::interleaved;
   int64_t d = t.shape.back(), seq = t.shape[t.shape.size() - 2];
   int64_t half = d / 2;
+  if (d == 0)
+    return t;
   for (int64_t r = 0, rows = t.size() / d; r < rows; ++r) {
     int64_t s = r % seq;
     double pos = positions ? static_cast<double>(positions->ints[s]) : s;
@@ -644,6 +651,54 @@ FailureOr<RefTensor> Evaluator::crossEntropy(CrossEntropyOp op) {
                       ? total
                       : (counted ? total / counted : NAN);
   return out;
+}
+
+/// The element count of `type`, or kMaxElements + 1 when it is larger (the
+/// product is saturated so that huge shapes cannot overflow).
+static int64_t boundedElementCount(RankedTensorType type) {
+  int64_t n = 1;
+  for (int64_t d : type.getShape()) {
+    if (d < 0)
+      return kMaxElements + 1;
+    if (d != 0 && n > kMaxElements / d)
+      return kMaxElements + 1;
+    n *= d;
+  }
+  return n;
+}
+
+LogicalResult mlir::aster::interp::checkTensorSizes(func::FuncOp function) {
+  auto module = function->getParentOfType<ModuleOp>();
+  llvm::SmallPtrSet<Operation *, 8> seen;
+  SmallVector<func::FuncOp> pending = {function};
+  auto check = [](Value value, Location loc) -> LogicalResult {
+    auto type = dyn_cast<RankedTensorType>(value.getType());
+    if (!type || boundedElementCount(type) <= kMaxElements)
+      return success();
+    return emitError(loc, "tensor ")
+           << type << " has more than " << kMaxElements
+           << " elements, the reference interpreter's limit";
+  };
+  while (!pending.empty()) {
+    func::FuncOp current = pending.pop_back_val();
+    if (!seen.insert(current).second)
+      continue;
+    for (BlockArgument arg : current.getArguments())
+      if (failed(check(arg, current.getLoc())))
+        return failure();
+    WalkResult result = current.walk([&](Operation *op) {
+      for (Value v : op->getResults())
+        if (failed(check(v, op->getLoc())))
+          return WalkResult::interrupt();
+      if (auto call = dyn_cast<func::CallOp>(op))
+        if (auto callee = module.lookupSymbol<func::FuncOp>(call.getCallee()))
+          pending.push_back(callee);
+      return WalkResult::advance();
+    });
+    if (result.wasInterrupted())
+      return failure();
+  }
+  return success();
 }
 
 FailureOr<SmallVector<RefTensor>>

@@ -16,6 +16,7 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinOps.h"
+#include "mlir/InitAllDialects.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/IR/Verifier.h"
 #include "mlir/Parser/Parser.h"
@@ -185,8 +186,11 @@ int main(int argc, char **argv) {
   cl::ParseCommandLineOptions(
       argc, argv, "Aster reference interpreter: runs aster IR in f64\n");
 
+  // Every dialect parses, so that IR from any stage is read and the
+  // interpreter can name the op it does not run.
   DialectRegistry registry;
-  registry.insert<AsterDialect, func::FuncDialect>();
+  registerAllDialects(registry);
+  registry.insert<AsterDialect>();
   MLIRContext context(registry);
   llvm::SourceMgr sourceMgr;
   SourceMgrDiagnosticHandler diagnostics(sourceMgr, &context);
@@ -215,6 +219,8 @@ int main(int argc, char **argv) {
   }
   if (function.isExternal())
     return fail(inputFile + ": @" + function.getSymName() + " has no body");
+  if (failed(checkTensorSizes(function)))
+    return 1;
   for (Type t : function.getArgumentTypes()) {
     auto ranked = dyn_cast<RankedTensorType>(t);
     if (!ranked || !ranked.hasStaticShape() ||

@@ -18,6 +18,14 @@
 
 namespace mlir::aster::interp {
 
+/// The most elements one tensor may hold in the interpreter (8 GiB of f64).
+constexpr int64_t kMaxElements = int64_t(1) << 30;
+
+/// Checks that every tensor `function` and the functions it calls compute
+/// fits the interpreter (at most kMaxElements elements), emitting an error
+/// at the first that does not.
+LogicalResult checkTensorSizes(func::FuncOp function);
+
 /// Runs `function` on `arguments` (one per function argument, of its type)
 /// and returns its results. Failures (an op the interpreter does not know,
 /// an index out of range at run time) are emitted as diagnostics at the

@@ -511,3 +511,35 @@ func.func @cross_entropy_bf16_result(%l: tensor<5x7xbf16>, %t: tensor<5xi32>) {
   %0 = aster.cross_entropy %l, %t : tensor<5x7xbf16>, tensor<5xi32> -> tensor<bf16>
   return
 }
+
+// -----
+
+func.func @misspelt_attribute(%x: tensor<2x8xf32>, %w: tensor<8xf32>) {
+  // expected-error @+1 {{'aster.rms_norm' op has no attribute 'eps'; its attributes are epsilon}}
+  %0 = aster.rms_norm %x, %w {eps = 1.0e-5 : f64} : tensor<2x8xf32>, tensor<8xf32>
+  return
+}
+
+// -----
+
+func.func @attribute_on_attributeless_op(%x: tensor<2xf32>) {
+  // expected-error @+1 {{'aster.exp' op has no attribute 'fast'; it takes none}}
+  %0 = aster.exp %x {fast} : tensor<2xf32>
+  return
+}
+
+// -----
+
+func.func @unknown_aster_attribute(%x: tensor<2xf32>) {
+  // expected-error @+1 {{'aster.exp' op has no attribute 'aster.fused'; it takes none}}
+  %0 = aster.exp %x {aster.fused} : tensor<2xf32>
+  return
+}
+
+// -----
+
+func.func @slice_huge_step(%x: tensor<5xf32>) {
+  // expected-error @+1 {{'aster.slice' op result type 'tensor<5xf32>' does not match 'tensor<1xf32>', the type its operands and attributes give}}
+  %0 = aster.slice %x [0] to [5] step [9223372036854775807] : tensor<5xf32> -> tensor<5xf32>
+  return
+}

@@ -168,3 +168,11 @@ func.func @cross_entropy(%l: tensor<2x5x7xf32>, %t: tensor<2x5xi32>, %lb: tensor
   %2 = aster.cross_entropy %l, %t reduction = sum : tensor<2x5x7xf32>, tensor<2x5xi32> -> tensor<f32>
   return
 }
+
+// Another dialect's annotations pass through.
+// CHECK-LABEL: func @foreign_attribute
+// CHECK: aster.exp %{{.*}} {other.tag = 1 : i64} : tensor<2xf32>
+func.func @foreign_attribute(%x: tensor<2xf32>) -> tensor<2xf32> {
+  %0 = aster.exp %x {other.tag = 1 : i64} : tensor<2xf32>
+  return %0 : tensor<2xf32>
+}

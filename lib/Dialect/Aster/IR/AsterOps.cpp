@@ -56,6 +56,30 @@ std::string shapeString(ArrayRef<int64_t> shape) {
 } // namespace
 
 //===----------------------------------------------------------------------===//
+// Attributes an op does not define
+//===----------------------------------------------------------------------===//
+
+LogicalResult mlir::aster::detail::verifyNoUnknownAttributes(Operation *op) {
+  for (NamedAttribute attr : op->getDiscardableAttrs()) {
+    StringRef name = attr.getName().getValue();
+    if (name.contains('.') && !name.starts_with("aster."))
+      continue; // another dialect's annotation
+    InFlightDiagnostic diag = op->emitOpError("has no attribute '")
+                              << name << "'";
+    ArrayRef<StringAttr> known = op->getName().getAttributeNames();
+    if (known.empty()) {
+      diag << "; it takes none";
+    } else {
+      diag << "; its attributes are ";
+      llvm::interleaveComma(known, diag,
+                            [&](StringAttr a) { diag << a.getValue(); });
+    }
+    return diag;
+  }
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
 // constant
 //===----------------------------------------------------------------------===//
 
@@ -124,7 +148,7 @@ LogicalResult MatmulOp::inferReturnTypes(MLIRContext *,
            << ", rhs has K = " << kr
            << " (check the transpose_lhs / transpose_rhs flags)";
   SmallVector<int64_t> batch;
-  if (!OpTrait::util::getBroadcastedShape(lhs.getShape().drop_back(2),
+  if (!::mlir::OpTrait::util::getBroadcastedShape(lhs.getShape().drop_back(2),
                                           rhs.getShape().drop_back(2), batch))
     return opError<MatmulOp>(loc)
            << "batch dimensions do not broadcast: "
@@ -153,7 +177,7 @@ static LogicalResult inferBroadcastType(std::optional<Location> loc,
                              << rhs.getElementType()
                              << " (insert an aster.cast)";
   SmallVector<int64_t> shape;
-  if (!OpTrait::util::getBroadcastedShape(lhs.getShape(), rhs.getShape(),
+  if (!::mlir::OpTrait::util::getBroadcastedShape(lhs.getShape(), rhs.getShape(),
                                           shape))
     return opError<OpT>(loc) << "operand shapes " << shapeString(lhs.getShape())
                              << " and " << shapeString(rhs.getShape())
@@ -325,7 +349,7 @@ LogicalResult AttentionOp::inferReturnTypes(MLIRContext *,
              << "mask must have the query's element type "
              << q.getElementType() << ", got " << mask.getElementType();
     if (mask.getRank() > 4 ||
-        !OpTrait::util::getBroadcastedShape(mask.getShape(), scoresShape,
+        !::mlir::OpTrait::util::getBroadcastedShape(mask.getShape(), scoresShape,
                                             joined) ||
         ArrayRef<int64_t>(joined) != ArrayRef<int64_t>(scoresShape))
       return opError<AttentionOp>(loc)
@@ -429,7 +453,8 @@ LogicalResult SliceOp::inferReturnTypes(MLIRContext *,
     if (step[d] < 1)
       return opError<SliceOp>(loc)
              << "dimension " << d << ": step must be >= 1, got " << step[d];
-    shape.push_back((limit[d] - start[d] + step[d] - 1) / step[d]);
+    int64_t span = limit[d] - start[d];
+    shape.push_back(span == 0 ? 0 : 1 + (span - 1) / step[d]);
   }
   results.push_back(RankedTensorType::get(shape, in.getElementType()));
   return success();

@@ -87,7 +87,14 @@ def Aster_FloatTensor : StaticShapeTensorOf<[F32, BF16, F16]>;
 def Aster_IndexTensor : StaticShapeTensorOf<[I32, I64]>;
 def Aster_F32Tensor : StaticShapeTensorOf<[F32]>;
 
+// Rejects attributes an op does not define, unless they belong to a dialect
+// (`dialect.name`), so that a misspelt attribute is an error rather than
+// silently ignored.
+def Aster_NoUnknownAttributes : NativeOpTrait<"NoUnknownAttributes"> {
+  let cppNamespace = "::mlir::aster::OpTrait";
+}
+
 class Aster_Op<string mnemonic, list<Trait> traits = []>
-    : Op<Aster_Dialect, mnemonic, traits>;
+    : Op<Aster_Dialect, mnemonic, !listconcat([Aster_NoUnknownAttributes], traits)>;
 
 #endif // ASTER_DIALECT_ASTER_IR_ASTERBASE_TD

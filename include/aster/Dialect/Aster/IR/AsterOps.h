@@ -15,6 +15,24 @@
 #include "mlir/Interfaces/InferTypeOpInterface.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 
+namespace mlir::aster {
+namespace detail {
+LogicalResult verifyNoUnknownAttributes(Operation *op);
+} // namespace detail
+
+namespace OpTrait {
+/// See Aster_NoUnknownAttributes in AsterBase.td.
+template <typename ConcreteType>
+class NoUnknownAttributes
+    : public ::mlir::OpTrait::TraitBase<ConcreteType, NoUnknownAttributes> {
+public:
+  static LogicalResult verifyTrait(Operation *op) {
+    return detail::verifyNoUnknownAttributes(op);
+  }
+};
+} // namespace OpTrait
+} // namespace mlir::aster
+
 #define GET_OP_CLASSES
 #include "aster/Dialect/Aster/IR/AsterOps.h.inc"
 
