@@ -20,7 +20,11 @@ config.environment["PYTHONPATH"] = os.path.join(config.test_source_root, "lib")
 config.environment["ASTER_TOOLS_DIR"] = config.aster_tools_dir
 
 llvm_config.use_default_substitutions()
-config.substitutions.append(("%python", config.python_executable))
+# use_default_substitutions() defines %python as the Python running lit, and
+# lit applies the first match: replace it with the configured one (the venv,
+# which has numpy), whichever Python runs lit.
+config.substitutions = [s for s in config.substitutions if s[0] != "%python"]
+config.substitutions.append(("%python", '"%s"' % config.python_executable))
 config.substitutions.append(("%aster_src_root", config.aster_src_root))
 config.substitutions.append(("%aster_obj_root", config.aster_obj_root))
 config.substitutions.append(("%examples", os.path.join(config.aster_src_root, "examples")))

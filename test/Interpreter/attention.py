@@ -64,7 +64,8 @@ def case(b, hq, hkv, sq, skv, d, dv, mask_kind, causal, scale, elem="f32",
     k = rng.standard_normal((b, hkv, skv, d)).astype(npdt)
     v = rng.standard_normal((b, hkv, skv, dv)).astype(npdt)
     mask_shape = {None: None, "2d": (sq, skv), "4d": (b, 1, sq, skv),
-                  "full": (b, hq, sq, skv), "row": (skv,)}[mask_kind]
+                  "full": (b, hq, sq, skv), "row": (skv,),
+                  "heads": (1, hq, 1, skv), "col": (hq, sq, 1)}[mask_kind]
     inputs = {0: q, 1: k, 2: v}
     mask = None
     if mask_shape is not None:
@@ -107,6 +108,12 @@ case(3, 4, 2, 1, 5, 2, 3, "4d", False, 1.0)
 case(2, 3, 3, 5, 1, 4, 2, None, True, None)
 case(2, 6, 2, 3, 4, 4, 3, "full", True, 0.5)
 case(2, 6, 3, 3, 4, 4, 3, "row", False, None)
+case(2, 6, 2, 3, 4, 4, 3, "heads", True, None)  # per-head (ALiBi-like)
+case(2, 6, 1, 5, 4, 4, 3, "col", False, None)
+
+# scale = 0: every visible key weighs the same.
+case(1, 2, 2, 3, 4, 2, 3, None, False, 0.0)
+case(1, 2, 2, 3, 4, 2, 3, None, True, 0.0)
 
 # The head mapping, by construction: with Hkv = 2 and Hq = 6, query heads
 # 0-2 read kv head 0 and 3-5 kv head 1. Give kv head 0 values 1 and kv head

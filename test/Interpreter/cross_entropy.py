@@ -49,32 +49,36 @@ func.func @forward(%%x: %s, %%y: %s) -> %s {
 """ % (tl, tb, tr, attrs, tl, tb, tr, tr)
 
 
-for elem, npdt, rnd in (("f32", np.float32, None),
-                        ("bf16", np.float32, ac.bf16_round),
-                        ("f16", np.float16, ac.f16_round)):
+SHAPES = ((5, 7), (2, 3, 5), (7,), (3, 1))
+IGNORES = ((None, -100), (-100, -100), (2, 2), (-1, -1))
+REDUCTIONS = (None, "mean", "sum", "none")
+for k, (elem, npdt, rnd) in enumerate((("f32", np.float32, None),
+                                       ("bf16", np.float32, ac.bf16_round),
+                                       ("f16", np.float16, ac.f16_round))):
     for label_elem, ldt in (("i32", np.int32), ("i64", np.int64)):
-        for lshape in ((5, 7), (2, 3, 5), (7,), (3, 1)):
-            c = lshape[-1]
-            for ignore_attr, ignore in ((None, -100), (-100, -100), (2, 2),
-                                        (-1, -1)):
-                for red_attr in (None, "mean", "sum", "none"):
-                    red = red_attr or "mean"
-                    x = (rng.standard_normal(lshape) * 3).astype(npdt)
-                    y = rng.integers(0, c, size=lshape[:-1]).astype(ldt)
-                    if y.size > 1:
-                        y.flat[0] = ignore  # some positions ignored
-                    x64 = x.astype(np.float64)
-                    if rnd is not None:
-                        x64 = rnd(x64)
-                    exp = reference(x64, y, ignore, red)
-                    (r,) = ac.run(mlir(lshape, label_elem, elem, ignore_attr,
-                                       red_attr), {0: x, 1: y})
-                    # The result is f32 (held in f64), whatever the logits
-                    # type: no 16-bit rounding. Sum order differs: 1e-12.
-                    ac.assert_close(r, exp, rtol=1e-12, atol=1e-13,
-                                    what="%s/%s cross_entropy %s ignore %s %s"
-                                    % (elem, label_elem, lshape, ignore_attr,
-                                       red_attr))
+        # Every ignore_index with every reduction; the shape cycles so that
+        # each reduction and each ignore_index meets every shape.
+        for g, (ignore_attr, ignore) in enumerate(IGNORES):
+            for r_i, red_attr in enumerate(REDUCTIONS):
+                lshape = SHAPES[(g + r_i + k) % len(SHAPES)]
+                c = lshape[-1]
+                red = red_attr or "mean"
+                x = (rng.standard_normal(lshape) * 3).astype(npdt)
+                y = rng.integers(0, c, size=lshape[:-1]).astype(ldt)
+                if y.size > 1:
+                    y.flat[0] = ignore  # some positions ignored
+                x64 = x.astype(np.float64)
+                if rnd is not None:
+                    x64 = rnd(x64)
+                exp = reference(x64, y, ignore, red)
+                (r,) = ac.run(mlir(lshape, label_elem, elem, ignore_attr,
+                                   red_attr), {0: x, 1: y})
+                # The result is f32 (held in f64), whatever the logits
+                # type: no 16-bit rounding. Sum order differs: 1e-12.
+                ac.assert_close(r, exp, rtol=1e-12, atol=1e-13,
+                                what="%s/%s cross_entropy %s ignore %s %s"
+                                % (elem, label_elem, lshape, ignore_attr,
+                                   red_attr))
 
 # By hand: logits [0, ln 3] (softmax [1/4, 3/4]): label 1 -> -ln(3/4),
 # label 0 -> ln 4; mean of both = (ln 4 + ln(4/3)) / 2.

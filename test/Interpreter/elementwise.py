@@ -211,4 +211,59 @@ for elem, rnd, npdt in (("bf16", ac.bf16_round, np.float32),
         (r,) = ac.run(unary_mlir(op, shape, elem), {0: x})
         ac.assert_equal(r, rnd(fn(xr)), what="%s %s" % (elem, op))
 
+# Results are rounded once, from f64: for these f16 inputs the f64 result
+# lies within 2^-24 of an f16 rounding boundary, so rounding it to f32 first
+# (double rounding) would land on the tie and give the other neighbour.
+# exp(0.0072975...) = 1.0073242076 (tie 1.00732421875) -> 1.0068359375;
+# exp(0.0226898...) = 1.0229491913 (tie 1.02294921875) -> 1.0224609375;
+# log(0.0053405...) = -5.2324217345 (tie -5.232421875) -> -5.23046875;
+# silu(-2.7246...) = -0.1676635689 (tie -0.16766357421875) -> -0.1676025390625;
+# silu(2^-24) = 2^-24 * 0.5000000... just above 2^-25, the tie between 0 and
+# the smallest subnormal 2^-24 -> 2^-24.
+for op, x, r_exp in (("exp", 0.007297515869140625, 1.0068359375),
+                     ("exp", 0.0226898193359375, 1.0224609375),
+                     ("log", 0.005340576171875, -5.23046875),
+                     ("silu", -2.724609375, -0.1676025390625),
+                     ("silu", 2.0**-24, 2.0**-24)):
+    xs = np.array([x], np.float16)
+    assert float(xs[0]) == x
+    (r,) = ac.run(unary_mlir(op, (1,), "f16"), {0: xs})
+    ac.assert_equal(r, np.array([r_exp]), what="f16 %s(%r) single rounding" %
+                    (op, x))
+
+# Rounding of results at the edges of the formats: overflow to inf (also by
+# rounding up past the largest finite value), ties to even, subnormals.
+BF16_MAX = float.fromhex("0x1.fep127")
+for elem, npdt, op, a, b, r_exp in (
+        # f16: 65504 + 8 = 65512 < the tie 65520 -> 65504; + 16 hits the
+        # tie -> inf (even); 300 * 300 -> inf; -60000 - 60000 -> -inf.
+        ("f16", np.float16, "add", 65504.0, 8.0, 65504.0),
+        ("f16", np.float16, "add", 65504.0, 16.0, np.inf),
+        ("f16", np.float16, "mul", 300.0, 300.0, np.inf),
+        ("f16", np.float16, "sub", -60000.0, 60000.0, -np.inf),
+        # 2049 is not an f16; 2048 + 1 is the tie -> 2048, 2050 + 1 -> 2052.
+        ("f16", np.float16, "add", 2048.0, 1.0, 2048.0),
+        ("f16", np.float16, "add", 2050.0, 1.0, 2052.0),
+        # Subnormal results: 2^-12 * 2^-13 = 2^-25 (tie) -> 0;
+        # 3 * 2^-25 -> 2^-23 (tie to even); 2^-24 / 2 -> 0.
+        ("f16", np.float16, "mul", 2.0**-12, 2.0**-13, 0.0),
+        ("f16", np.float16, "mul", 3 * 2.0**-12, 2.0**-13, 2.0**-23),
+        ("f16", np.float16, "div", 2.0**-24, 2.0, 0.0),
+        # bf16: max + half an ulp (2^119) ties to inf; max * 2 -> inf.
+        ("bf16", np.float32, "add", BF16_MAX, 2.0**119, np.inf),
+        ("bf16", np.float32, "add", BF16_MAX, 2.0**118, BF16_MAX),
+        ("bf16", np.float32, "mul", BF16_MAX, 2.0, np.inf),
+        # 256 + 1 is the tie 256|258 -> 256; 258 + 1 -> 260.
+        ("bf16", np.float32, "add", 256.0, 1.0, 256.0),
+        ("bf16", np.float32, "add", 258.0, 1.0, 260.0),
+        # Subnormals: 2^-120 * 2^-14 = 2^-134 (tie) -> 0; 3 * 2^-134 ->
+        # 2^-132 (tie to even); 2^-126 / 3 -> nearest multiple of 2^-133.
+        ("bf16", np.float32, "mul", 2.0**-120, 2.0**-14, 0.0),
+        ("bf16", np.float32, "mul", 3 * 2.0**-120, 2.0**-14, 2.0**-132),
+        ("bf16", np.float32, "div", 2.0**-126, 3.0, 2.0**-133 * 43)):
+    (r,) = ac.run(binary_mlir(op, (1,), (1,), elem),
+                  {0: np.array([a], npdt), 1: np.array([b], npdt)})
+    ac.assert_equal(r, np.array([r_exp]), what="%s %s(%r, %r) rounding" %
+                    (elem, op, a, b))
+
 ac.done("elementwise")

@@ -85,6 +85,15 @@ for shape in SHAPES:
                                 what="f32 rope %s layout %s theta %s pos %s" %
                                 (shape, layout, theta_attr, pos_elem))
 
+# Negative positions rotate the other way; the spec puts no bound on them.
+x = rng.standard_normal((3, 4, 6)).astype(np.float32)
+pos = np.array([-7, 0, 2, -1], np.int64)
+for layout in ("half_split", "interleaved"):
+    (r,) = ac.run(mlir(x.shape, None, layout, "i64", "f32"), {0: x, 1: pos})
+    ac.assert_close(r, rope_ref(x.astype(np.float64), pos, 10000.0, layout),
+                    rtol=1e-12, atol=1e-14,
+                    what="rope negative positions %s" % layout)
+
 # By hand: D = 2, theta irrelevant (i = 0 -> frequency 1); position 1 turns
 # (1, 0) by 1 radian; position 0 keeps it. Both layouts agree for D = 2.
 x = np.array([[1.0, 0.0], [1.0, 0.0], [0.0, 2.0]], np.float32)

@@ -121,6 +121,19 @@ func.func @forward(%%a: %s, %%b: %s, %%c: %s) -> %s {
         (r,) = ac.run(text, {0: parts[0], 1: parts[1], 2: parts[2]})
         ac.assert_equal(r, exp, what="%s concat axis %d" % (elem, axis))
 
+# A zero-size input contributes nothing.
+x = random((2, 3), "f32")
+z = np.zeros((2, 0), np.float32)
+text = """
+func.func @forward(%a: tensor<2x3xf32>, %b: tensor<2x0xf32>, %c: tensor<2x3xf32>) -> tensor<2x6xf32> {
+  %r = aster.concat(%a, %b, %c) axis = 1 : tensor<2x3xf32>, tensor<2x0xf32>, tensor<2x3xf32> -> tensor<2x6xf32>
+  return %r : tensor<2x6xf32>
+}
+"""
+(r,) = ac.run(text, {0: x, 1: z, 2: x})
+ac.assert_equal(r, np.concatenate([x, x], 1).astype(np.float64),
+                what="concat with an empty input")
+
 # ---- reduce.
 REDUCE = {"sum": np.sum, "mean": np.mean, "max": np.max}
 shape = (3, 4, 5, 2)

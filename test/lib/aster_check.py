@@ -34,7 +34,8 @@ def _invoke(mlir_text, inputs, entry, extra_args, tmp):
             path = value
         else:
             path = os.path.join(tmp, "in%d.npy" % i)
-            np.save(path, value)
+            # C order: np.save would mark a Fortran-contiguous array so.
+            np.save(path, np.array(value, order="C"))
         cmd += ["-i", "%s=%s" % (key, path)]
     cmd += list(extra_args)
     return subprocess.run(cmd, capture_output=True, text=True)
@@ -59,15 +60,23 @@ def run(mlir_text, inputs, entry=None, extra_args=()):
 
 
 def run_expect_error(mlir_text, inputs, expected_substring, entry=None,
-                     one_line=True):
+                     one_line=True, extra_args=()):
     """Runs aster-reference and checks that it fails cleanly: exit code 1
-    (not a signal or an abort), a diagnostic containing `expected_substring`
-    and, with `one_line`, exactly one line of stderr."""
+    (not a signal, an abort or a crash report), exactly one "error:" line,
+    which contains `expected_substring`. With `one_line` (errors of the
+    driver: files, options) stderr must be that line alone; without it (an
+    op failing at run time) the diagnostic may carry its source excerpt and
+    a "see current operation" note."""
     global checks
     with tempfile.TemporaryDirectory() as tmp:
-        proc = _invoke(mlir_text, inputs, entry, (), tmp)
+        proc = _invoke(mlir_text, inputs, entry, extra_args, tmp)
     lines = proc.stderr.strip().splitlines()
-    ok = (proc.returncode == 1 and expected_substring in proc.stderr
+    errors = [l for l in lines if "error:" in l]
+    crashed = any(s in proc.stderr for s in
+                  ("Stack dump", "PLEASE submit", "Assertion", "Traceback",
+                   "Segmentation", "terminate called"))
+    ok = (proc.returncode == 1 and not crashed and len(errors) == 1
+          and expected_substring in errors[0]
           and (len(lines) == 1 or not one_line))
     if not ok:
         print("FAIL: expected exit code 1 and a %sdiagnostic containing %r; "
@@ -77,7 +86,7 @@ def run_expect_error(mlir_text, inputs, expected_substring, entry=None,
         print(mlir_text)
         sys.exit(1)
     checks += 1
-    return proc.stderr
+    return errors[0]
 
 
 def _round_to_format(x, precision, min_exp, max_finite):
@@ -129,13 +138,15 @@ def assert_close(actual, expected, rtol=1e-12, atol=0.0, what=""):
     tol = atol + rtol * np.abs(np.where(special, 0.0, e))
     bad |= err > tol
     if bad.any():
-        idx = np.unravel_index(np.argmax(np.where(bad, err + 1, 0)), a.shape) \
-            if a.ndim else ()
-        print("FAIL %s: %d of %d elements differ (rtol %g, atol %g); "
-              "max abs error %g; first bad at %s: actual %r, expected %r" %
-              (what, int(bad.sum()), bad.size, rtol, atol,
-               float(err.max()) if err.size else 0.0, idx,
-               float(a[idx]), float(e[idx])))
+        # The worst offending element (NaN/inf mismatches count as worst).
+        score = np.where(bad, np.where(special, np.inf, err), -1.0)
+        idx = np.unravel_index(np.argmax(score), a.shape) if a.ndim else ()
+        print("FAIL %s: %d of %d elements differ (rtol %g, atol up to %g); "
+              "max abs error %g; worst at %s: actual %r, expected %r, "
+              "tolerance %g" %
+              (what, int(bad.sum()), bad.size, rtol, float(np.max(atol)),
+               float(err.max()), idx, float(a[idx]), float(e[idx]),
+               float(np.broadcast_to(tol, a.shape)[idx])))
         sys.exit(1)
     checks += 1
 
