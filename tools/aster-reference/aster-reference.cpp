@@ -192,6 +192,9 @@ int main(int argc, char **argv) {
   registerAllDialects(registry);
   registry.insert<AsterDialect>();
   MLIRContext context(registry);
+  // A run-time error names the op by its location; the generic form of the
+  // op (MLIR's "see current operation" note) adds nothing for a user.
+  context.printOpOnDiagnostic(false);
   llvm::SourceMgr sourceMgr;
   SourceMgrDiagnosticHandler diagnostics(sourceMgr, &context);
 
