@@ -20,7 +20,8 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 CRASH_MARKS = ("Stack dump", "PLEASE submit", "Assertion", "Segmentation",
-               "terminate called", "AddressSanitizer", "UndefinedBehavior")
+               "terminate called", "AddressSanitizer", "UndefinedBehavior",
+               "runtime error:")
 
 
 def corpus():

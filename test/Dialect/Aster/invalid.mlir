@@ -543,3 +543,19 @@ func.func @slice_huge_step(%x: tensor<5xf32>) {
   %0 = aster.slice %x [0] to [5] step [9223372036854775807] : tensor<5xf32> -> tensor<5xf32>
   return
 }
+
+// -----
+
+func.func @concat_overflow(%x: tensor<3x4611686018427387904xf32>) {
+  // expected-error @+1 {{'aster.concat' op the concatenated size along axis 1 overflows a 64-bit integer}}
+  %0 = aster.concat(%x, %x) axis = 1 : tensor<3x4611686018427387904xf32>, tensor<3x4611686018427387904xf32> -> tensor<3x2xf32>
+  return
+}
+
+// -----
+
+func.func @reshape_overflow(%x: tensor<4611686018427387904x4xf32>) {
+  // expected-error @+1 {{'aster.reshape' op element count of 'tensor<4611686018427387904x4xf32>' overflows a 64-bit integer}}
+  %0 = aster.reshape %x : tensor<4611686018427387904x4xf32> -> tensor<4xf32>
+  return
+}

@@ -14,6 +14,7 @@
 #include "mlir/IR/OpImplementation.h"
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/SmallSet.h"
+#include "llvm/Support/MathExtras.h"
 
 using namespace mlir;
 using namespace mlir::aster;
@@ -371,16 +372,29 @@ LogicalResult AttentionOp::inferReturnTypes(MLIRContext *,
 // reshape
 //===----------------------------------------------------------------------===//
 
+/// The element count of a static shape, or nullopt if it overflows int64.
+static std::optional<int64_t> checkedElementCount(ArrayRef<int64_t> shape) {
+  int64_t count = 1;
+  for (int64_t d : shape)
+    if (llvm::MulOverflow(count, d, count))
+      return std::nullopt;
+  return count;
+}
+
 LogicalResult ReshapeOp::verify() {
   RankedTensorType in = getInput().getType(), out = getResult().getType();
   if (in.getElementType() != out.getElementType())
     return emitOpError("cannot change the element type (")
            << in.getElementType() << " to " << out.getElementType()
            << "); use aster.cast";
-  if (in.getNumElements() != out.getNumElements())
+  std::optional<int64_t> inCount = checkedElementCount(in.getShape());
+  std::optional<int64_t> outCount = checkedElementCount(out.getShape());
+  if (!inCount || !outCount)
+    return emitOpError("element count of ")
+           << (inCount ? out : in) << " overflows a 64-bit integer";
+  if (*inCount != *outCount)
     return emitOpError("element counts differ: ")
-           << in << " has " << in.getNumElements() << ", " << out << " has "
-           << out.getNumElements();
+           << in << " has " << *inCount << ", " << out << " has " << *outCount;
   return success();
 }
 
@@ -502,7 +516,10 @@ LogicalResult ConcatOp::inferReturnTypes(MLIRContext *,
                << " in dimension " << d << " where input 0 has " << shape[d]
                << " (only the axis " << axis << " may differ)";
     }
-    shape[axis] += type.getDimSize(axis);
+    if (llvm::AddOverflow(shape[axis], type.getDimSize(axis), shape[axis]))
+      return opError<ConcatOp>(loc)
+             << "the concatenated size along axis " << axis
+             << " overflows a 64-bit integer";
   }
   results.push_back(RankedTensorType::get(shape, first.getElementType()));
   return success();
