@@ -473,44 +473,28 @@ RefTensor Evaluator::attention(AttentionOp op) {
 RefTensor Evaluator::transpose(TransposeOp op) {
   const RefTensor &in = get(op.getInput());
   ArrayRef<int64_t> perm = op.getPermutation();
-  ArrayRef<int64_t> outShape = op.getType().getShape();
   SmallVector<int64_t> inStrides = stridesOf(in.shape);
-  std::vector<int64_t> map(in.size());
-  SmallVector<int64_t> index(outShape.size(), 0);
-  for (int64_t flat = 0, e = map.size(); flat < e; ++flat) {
+  ArrayRef<int64_t> outShape = op.getType().getShape();
+  return in.gather(outShape, indexMap(outShape, [&](ArrayRef<int64_t> index) {
     int64_t offset = 0;
-    for (size_t d = 0; d < outShape.size(); ++d)
+    for (size_t d = 0; d < index.size(); ++d)
       offset += index[d] * inStrides[perm[d]];
-    map[flat] = offset;
-    for (int64_t d = static_cast<int64_t>(outShape.size()) - 1; d >= 0; --d) {
-      if (++index[d] < outShape[d])
-        break;
-      index[d] = 0;
-    }
-  }
-  return in.gather(outShape, map);
+    return offset;
+  }));
 }
 
 RefTensor Evaluator::slice(SliceOp op) {
   const RefTensor &in = get(op.getInput());
   ArrayRef<int64_t> start = op.getStart();
   SmallVector<int64_t> steps = op.getSteps();
-  ArrayRef<int64_t> outShape = op.getType().getShape();
   SmallVector<int64_t> inStrides = stridesOf(in.shape);
-  std::vector<int64_t> map(numElements(outShape));
-  SmallVector<int64_t> index(outShape.size(), 0);
-  for (int64_t flat = 0, e = map.size(); flat < e; ++flat) {
+  ArrayRef<int64_t> outShape = op.getType().getShape();
+  return in.gather(outShape, indexMap(outShape, [&](ArrayRef<int64_t> index) {
     int64_t offset = 0;
-    for (size_t d = 0; d < outShape.size(); ++d)
+    for (size_t d = 0; d < index.size(); ++d)
       offset += (start[d] + index[d] * steps[d]) * inStrides[d];
-    map[flat] = offset;
-    for (int64_t d = static_cast<int64_t>(outShape.size()) - 1; d >= 0; --d) {
-      if (++index[d] < outShape[d])
-        break;
-      index[d] = 0;
-    }
-  }
-  return in.gather(outShape, map);
+    return offset;
+  }));
 }
 
 RefTensor Evaluator::concat(ConcatOp op) {
@@ -557,10 +541,9 @@ RefTensor Evaluator::reduce(ReduceOp op) {
     else
       out.ints.assign(out.size(), std::numeric_limits<int64_t>::min());
   }
-  SmallVector<int64_t> index(in.shape.size(), 0);
-  for (int64_t flat = 0, e = in.size(); flat < e; ++flat) {
+  forEachIndex(in.shape, [&](int64_t flat, ArrayRef<int64_t> index) {
     int64_t o = 0;
-    for (size_t d = 0; d < in.shape.size(); ++d)
+    for (size_t d = 0; d < index.size(); ++d)
       if (!reduced[d])
         o += index[d] * keptStrides[d];
     if (out.isFloat()) {
@@ -579,12 +562,7 @@ RefTensor Evaluator::reduce(ReduceOp op) {
         acc = static_cast<int64_t>(static_cast<uint64_t>(acc) +
                                    static_cast<uint64_t>(x));
     }
-    for (int64_t d = static_cast<int64_t>(in.shape.size()) - 1; d >= 0; --d) {
-      if (++index[d] < in.shape[d])
-        break;
-      index[d] = 0;
-    }
-  }
+  });
   if (kind == ReduceKind::mean)
     for (double &v : out.floats)
       v /= count;

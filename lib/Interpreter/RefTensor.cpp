@@ -148,24 +148,40 @@ RefTensor RefTensor::gather(ArrayRef<int64_t> newShape,
   return out;
 }
 
+void mlir::aster::interp::forEachIndex(
+    ArrayRef<int64_t> shape,
+    llvm::function_ref<void(int64_t, ArrayRef<int64_t>)> fn) {
+  SmallVector<int64_t> index(shape.size(), 0);
+  for (int64_t flat = 0, e = numElements(shape); flat < e; ++flat) {
+    fn(flat, index);
+    for (int64_t d = static_cast<int64_t>(shape.size()) - 1; d >= 0; --d) {
+      if (++index[d] < shape[d])
+        break;
+      index[d] = 0;
+    }
+  }
+}
+
+std::vector<int64_t> mlir::aster::interp::indexMap(
+    ArrayRef<int64_t> shape,
+    llvm::function_ref<int64_t(ArrayRef<int64_t>)> source) {
+  std::vector<int64_t> map(numElements(shape));
+  forEachIndex(shape, [&](int64_t flat, ArrayRef<int64_t> index) {
+    map[flat] = source(index);
+  });
+  return map;
+}
+
 std::vector<int64_t>
 mlir::aster::interp::broadcastIndexMap(ArrayRef<int64_t> from,
                                        ArrayRef<int64_t> to) {
   int64_t lead = static_cast<int64_t>(to.size() - from.size());
   SmallVector<int64_t> fromStrides = stridesOf(from);
-  std::vector<int64_t> map(numElements(to));
-  SmallVector<int64_t> index(to.size(), 0);
-  for (int64_t flat = 0, e = map.size(); flat < e; ++flat) {
+  return indexMap(to, [&](ArrayRef<int64_t> index) {
     int64_t offset = 0;
     for (int64_t d = lead, r = to.size(); d < r; ++d)
       if (from[d - lead] != 1)
         offset += index[d] * fromStrides[d - lead];
-    map[flat] = offset;
-    for (int64_t d = static_cast<int64_t>(to.size()) - 1; d >= 0; --d) {
-      if (++index[d] < to[d])
-        break;
-      index[d] = 0;
-    }
-  }
-  return map;
+    return offset;
+  });
 }

@@ -4,10 +4,7 @@ numpy from the model definition (HuggingFace GPT2LMHeadModel: learned
 positions, pre-LayerNorm blocks, fused c_attn, causal attention, gelu_new,
 tied head), on the arguments the interpreter generated from the seed."""
 
-import os
-import subprocess
 import sys
-import tempfile
 
 import numpy as np
 
@@ -51,22 +48,9 @@ def gpt2(p, tokens):
 
 
 def main():
-    model = sys.argv[1]
-    names = []
-    with open(model) as f:
-        for line in f:
-            if "aster.name = " in line:
-                names.append(line.split('aster.name = "')[1].split('"')[0])
     for seed in (0, 7):
-        with tempfile.TemporaryDirectory() as tmp:
-            subprocess.run([aster_check.REFERENCE, model, "--seed", str(seed),
-                            "--dump-inputs", tmp + "/in", "-o", tmp + "/out"],
-                           check=True, capture_output=True)
-            args = [np.load("%s/in/arg%d.npy" % (tmp, i))
-                    for i in range(len(names) + 1)]
-            logits = np.load(tmp + "/out/result0.npy")
-        params = {n: a.astype(np.float64) for n, a in zip(names, args)}
-        tokens = args[-1]
+        params, (tokens,), (logits,) = aster_check.run_seeded_model(
+            sys.argv[1], seed)
         # Parameters follow their #aster.init: biases zero, norms one, and
         # the weights' spread matches GPT-2's initializer_range.
         aster_check.assert_equal(params["transformer.h.0.ln_1.bias"],

@@ -4,9 +4,7 @@ numpy from the model definition (HuggingFace LlamaForCausalLM: RMSNorm,
 rotate_half rotary embeddings, grouped-query causal attention, SwiGLU,
 untied head), on the arguments the interpreter generated from the seed."""
 
-import subprocess
 import sys
-import tempfile
 
 import numpy as np
 
@@ -55,22 +53,10 @@ def llama(p, tokens):
 
 
 def main():
-    model = sys.argv[1]
-    names = []
-    with open(model) as f:
-        for line in f:
-            if "aster.name = " in line:
-                names.append(line.split('aster.name = "')[1].split('"')[0])
     for seed in (0, 11):
-        with tempfile.TemporaryDirectory() as tmp:
-            subprocess.run([aster_check.REFERENCE, model, "--seed", str(seed),
-                            "--dump-inputs", tmp + "/in", "-o", tmp + "/out"],
-                           check=True, capture_output=True)
-            args = [np.load("%s/in/arg%d.npy" % (tmp, i))
-                    for i in range(len(names) + 1)]
-            logits = np.load(tmp + "/out/result0.npy")
-        params = {n: a.astype(np.float64) for n, a in zip(names, args)}
-        aster_check.assert_close(logits, llama(params, args[-1]), rtol=1e-10,
+        params, (tokens,), (logits,) = aster_check.run_seeded_model(
+            sys.argv[1], seed)
+        aster_check.assert_close(logits, llama(params, tokens), rtol=1e-10,
                                  atol=1e-12,
                                  what="tiny llama logits, seed %d" % seed)
     aster_check.done("tiny_llama")

@@ -89,6 +89,29 @@ def run_expect_error(mlir_text, inputs, expected_substring, entry=None,
     return errors[0]
 
 
+def run_seeded_model(model_path, seed):
+    """Runs the @forward of the model file at `model_path` on arguments
+    generated from `seed`. Returns (parameters by aster.name as float64,
+    the data arguments in order, the results)."""
+    with open(model_path) as f:
+        names = [line.split('aster.name = "')[1].split('"')[0]
+                 for line in f if "aster.name = " in line]
+    with tempfile.TemporaryDirectory() as tmp:
+        proc = subprocess.run([REFERENCE, model_path, "--seed", str(seed),
+                               "--dump-inputs", tmp + "/in", "-o",
+                               tmp + "/out"], capture_output=True, text=True)
+        if proc.returncode != 0:
+            print("aster-reference failed on %s:\n%s" % (model_path,
+                                                         proc.stderr))
+            sys.exit(1)
+        count = len(os.listdir(tmp + "/in"))
+        args = [np.load("%s/in/arg%d.npy" % (tmp, i)) for i in range(count)]
+        results = [np.load("%s/out/result%d.npy" % (tmp, i))
+                   for i in range(len(os.listdir(tmp + "/out")))]
+    params = {n: a.astype(np.float64) for n, a in zip(names, args)}
+    return params, args[len(names):], results
+
+
 def _round_to_format(x, precision, min_exp, max_finite):
     """Rounds float64 `x` to nearest-even in a binary format with
     `precision` significand bits (implicit bit included), minimum normal

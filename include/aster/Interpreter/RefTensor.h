@@ -11,6 +11,7 @@
 
 #include "mlir/IR/BuiltinTypes.h"
 #include "llvm/ADT/ArrayRef.h"
+#include "llvm/ADT/STLFunctionalExtras.h"
 #include "llvm/ADT/SmallVector.h"
 
 #include <cstdint>
@@ -64,6 +65,18 @@ struct RefTensor {
   RefTensor gather(llvm::ArrayRef<int64_t> newShape,
                    const std::vector<int64_t> &indexMap) const;
 };
+
+/// Calls `fn(flat, index)` for every element of a tensor of `shape`, in
+/// row-major order, with its flat position and multi-dimensional index.
+void forEachIndex(
+    llvm::ArrayRef<int64_t> shape,
+    llvm::function_ref<void(int64_t, llvm::ArrayRef<int64_t>)> fn);
+
+/// For each element of a tensor of `shape`, the flat index `source` gives
+/// for its multi-dimensional index: the gather map of a data movement op.
+std::vector<int64_t>
+indexMap(llvm::ArrayRef<int64_t> shape,
+         llvm::function_ref<int64_t(llvm::ArrayRef<int64_t>)> source);
 
 /// For each element of a tensor of shape `to`, the flat index of the element
 /// of a tensor of shape `from` that numpy broadcasting reads.
