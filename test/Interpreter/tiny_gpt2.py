@@ -9,42 +9,11 @@ import sys
 import numpy as np
 
 import aster_check
+import reference_models
 
-LAYERS, HIDDEN, HEADS = 2, 64, 4
-
-
-def layer_norm(x, w, b, eps=1e-5):
-    mu = x.mean(-1, keepdims=True)
-    var = ((x - mu) ** 2).mean(-1, keepdims=True)
-    return (x - mu) / np.sqrt(var + eps) * w + b
-
-
-def gelu_new(x):
-    return 0.5 * x * (1 + np.tanh(np.sqrt(2 / np.pi) * (x + 0.044715 * x ** 3)))
-
-
-def gpt2(p, tokens):
-    batch, seq = tokens.shape
-    hd = HIDDEN // HEADS
-    x = p["transformer.wte.weight"][tokens] + p["transformer.wpe.weight"][:seq]
-    causal = np.triu(np.full((seq, seq), -np.inf), 1)
-    for l in range(LAYERS):
-        q = lambda n: p["transformer.h.%d.%s" % (l, n)]
-        h = layer_norm(x, q("ln_1.weight"), q("ln_1.bias"))
-        qkv = h @ q("attn.c_attn.weight") + q("attn.c_attn.bias")
-        heads = [qkv[..., i * HIDDEN:(i + 1) * HIDDEN]
-                 .reshape(batch, seq, HEADS, hd).transpose(0, 2, 1, 3)
-                 for i in range(3)]
-        s = heads[0] @ heads[1].transpose(0, 1, 3, 2) / np.sqrt(hd) + causal
-        s = np.exp(s - s.max(-1, keepdims=True))
-        a = (s / s.sum(-1, keepdims=True)) @ heads[2]
-        a = a.transpose(0, 2, 1, 3).reshape(batch, seq, HIDDEN)
-        x = x + a @ q("attn.c_proj.weight") + q("attn.c_proj.bias")
-        h = layer_norm(x, q("ln_2.weight"), q("ln_2.bias"))
-        m = gelu_new(h @ q("mlp.c_fc.weight") + q("mlp.c_fc.bias"))
-        x = x + m @ q("mlp.c_proj.weight") + q("mlp.c_proj.bias")
-    x = layer_norm(x, p["transformer.ln_f.weight"], p["transformer.ln_f.bias"])
-    return x @ p["transformer.wte.weight"].T
+HIDDEN = 64
+CONFIG = {"model_type": "gpt2", "n_embd": HIDDEN, "n_head": 4, "n_layer": 2,
+          "layer_norm_epsilon": 1e-5, "activation_function": "gelu_new"}
 
 
 def main():
@@ -64,7 +33,7 @@ def main():
         if tokens.min() < 0 or tokens.max() >= 256:
             print("FAIL: generated tokens outside the vocabulary")
             sys.exit(1)
-        aster_check.assert_close(logits, gpt2(params, tokens), rtol=1e-10,
+        aster_check.assert_close(logits, reference_models.gpt2(params, tokens, CONFIG), rtol=1e-10,
                                  atol=1e-12, what="tiny gpt2 logits, seed %d" % seed)
     aster_check.done("tiny_gpt2")
 

@@ -4,6 +4,7 @@ compare with expected values computed independently in numpy from the op
 descriptions in AsterOps.td."""
 
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -94,8 +95,7 @@ def run_seeded_model(model_path, seed):
     generated from `seed`. Returns (parameters by aster.name as float64,
     the data arguments in order, the results)."""
     with open(model_path) as f:
-        names = [line.split('aster.name = "')[1].split('"')[0]
-                 for line in f if "aster.name = " in line]
+        names = re.findall(r'aster\.name = "([^"]*)"', f.read())
     with tempfile.TemporaryDirectory() as tmp:
         proc = subprocess.run([REFERENCE, model_path, "--seed", str(seed),
                                "--dump-inputs", tmp + "/in", "-o",
@@ -110,6 +110,36 @@ def run_seeded_model(model_path, seed):
                    for i in range(len(os.listdir(tmp + "/out")))]
     params = {n: a.astype(np.float64) for n, a in zip(names, args)}
     return params, args[len(names):], results
+
+
+def run_model_with_random_params(model_path, seed):
+    """Like run_seeded_model, but every parameter (biases and norm weights
+    included, which their initialisers make 0 or 1) is drawn from a normal
+    distribution in numpy and passed with -i, so that each one matters."""
+    params, data, _ = run_seeded_model(model_path, seed)
+    rng = np.random.default_rng(seed)
+    with tempfile.TemporaryDirectory() as tmp:
+        cmd = [REFERENCE, model_path, "-o", tmp + "/out"]
+        for i, (name, value) in enumerate(params.items()):
+            params[name] = (rng.standard_normal(value.shape) * 0.2
+                            + (1.0 if name.endswith("norm.weight") or
+                               "ln_" in name and name.endswith("weight")
+                               else 0.0)).astype(np.float32).astype(np.float64)
+            path = "%s/p%d.npy" % (tmp, i)
+            np.save(path, params[name].astype(np.float32))
+            cmd += ["-i", "%s=%s" % (name, path)]
+        for i, value in enumerate(data):
+            path = "%s/d%d.npy" % (tmp, i)
+            np.save(path, value)
+            cmd += ["-i", "%d=%s" % (len(params) + i, path)]
+        proc = subprocess.run(cmd, capture_output=True, text=True)
+        if proc.returncode != 0:
+            print("aster-reference failed on %s:\n%s" % (model_path,
+                                                         proc.stderr))
+            sys.exit(1)
+        results = [np.load("%s/out/result%d.npy" % (tmp, i))
+                   for i in range(len(os.listdir(tmp + "/out")))]
+    return params, data, results
 
 
 def _round_to_format(x, precision, min_exp, max_finite):
