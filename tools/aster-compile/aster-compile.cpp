@@ -11,6 +11,7 @@
 
 #include "aster/Dialect/Aster/IR/AsterDialect.h"
 #include "aster/Frontend/HF/CausalLM.h"
+#include "aster/Weights/ParameterBinding.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/AsmState.h"
@@ -52,6 +53,11 @@ static cl::opt<std::string> dtypeName(
     "dtype", cl::desc("parameter and compute type (float32, bfloat16, "
                       "float16); default: the config's torch_dtype"),
     cl::init(""));
+static cl::opt<std::string> weightsPath(
+    "weights",
+    cl::desc("a safetensors checkpoint (file, index or directory) whose "
+             "names, shapes and dtypes are checked against the model"),
+    cl::value_desc("PATH"), cl::init(""));
 static cl::opt<std::string> outputPath("o", cl::desc("output file"),
                                        cl::value_desc("file"), cl::init("-"));
 
@@ -139,6 +145,29 @@ int main(int argc, char **argv) {
   if (failed(module))
     return 1;
 
+  std::string weightsSummary;
+  if (!weightsPath.empty()) {
+    std::string error;
+    std::optional<::aster::weights::Checkpoint> checkpoint =
+        ::aster::weights::Checkpoint::open(weightsPath, error);
+    if (!checkpoint)
+      return fail(error);
+    auto forward = (*module)->lookupSymbol<func::FuncOp>("forward");
+    if (!forward)
+      return fail(modelPath + ": no @forward to bind --weights to");
+    llvm::Expected<ParameterBinding> binding =
+        bindParameters(forward, *checkpoint);
+    if (!binding)
+      return fail(llvm::toString(binding.takeError()));
+    if (!binding->unused.empty())
+      llvm::errs() << "aster-compile: warning: " << weightsPath << ": "
+                   << binding->unused.size()
+                   << " tensor(s) are not parameters and are ignored: "
+                   << llvm::join(ArrayRef(binding->unused).take_front(5), ", ")
+                   << (binding->unused.size() > 5 ? ", ..." : "") << "\n";
+    weightsSummary = ", weights match " + weightsPath;
+  }
+
   std::string error;
   auto output = openOutputFile(outputPath, &error);
   if (!output)
@@ -160,7 +189,7 @@ int main(int argc, char **argv) {
     });
     llvm::outs() << "aster-compile: " << modelPath << " -> " << outputPath
                  << ": " << count << " parameters in " << tensors
-                 << " tensors\n";
+                 << " tensors" << weightsSummary << "\n";
   }
   return 0;
 }

@@ -13,6 +13,7 @@
 #include "aster/Interpreter/Inputs.h"
 #include "aster/Interpreter/Interpreter.h"
 #include "aster/Interpreter/Npy.h"
+#include "aster/Weights/ParameterBinding.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinOps.h"
@@ -21,6 +22,7 @@
 #include "mlir/IR/Verifier.h"
 #include "mlir/Parser/Parser.h"
 #include "mlir/Support/FileUtilities.h"
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/InitLLVM.h"
@@ -55,6 +57,16 @@ static cl::opt<std::string>
     dumpInputsDir("dump-inputs",
                   cl::desc("write every argument's values as DIR/arg<i>.npy"),
                   cl::value_desc("DIR"), cl::init(""));
+static cl::opt<std::string> weightsPath(
+    "weights",
+    cl::desc("parameters from a safetensors checkpoint (a file, an index "
+             "or a model directory); -i overrides single ones"),
+    cl::value_desc("PATH"), cl::init(""));
+static cl::opt<std::string> saveParamsPath(
+    "save-params",
+    cl::desc("write the parameters used (loaded or generated) as a "
+             "safetensors file, in their declared types"),
+    cl::value_desc("FILE"), cl::init(""));
 static cl::opt<bool> declaredDtype(
     "declared-dtype",
     cl::desc("write float results in their declared width instead of f64"),
@@ -235,7 +247,7 @@ int main(int argc, char **argv) {
 
   unsigned numArgs = function.getNumArguments();
   SmallVector<std::optional<RefTensor>> arguments(numArgs);
-  unsigned fromFiles = 0;
+  unsigned fromFiles = 0, fromWeights = 0;
   for (StringRef spec : inputs) {
     auto [key, path] = spec.split('=');
     if (path.empty())
@@ -253,6 +265,41 @@ int main(int argc, char **argv) {
     arguments[*index] = std::move(*value);
     ++fromFiles;
   }
+  if (!weightsPath.empty()) {
+    std::string error;
+    std::optional<::aster::weights::Checkpoint> checkpoint =
+        ::aster::weights::Checkpoint::open(weightsPath, error);
+    if (!checkpoint)
+      return fail(error);
+    llvm::Expected<ParameterBinding> binding =
+        bindParameters(function, *checkpoint);
+    if (!binding)
+      return fail(llvm::toString(binding.takeError()));
+    if (!binding->unused.empty())
+      llvm::errs() << "aster-reference: warning: " << weightsPath << ": "
+                   << binding->unused.size()
+                   << " tensor(s) are not parameters of @"
+                   << function.getSymName() << " and are ignored: "
+                   << llvm::join(ArrayRef(binding->unused).take_front(5), ", ")
+                   << (binding->unused.size() > 5 ? ", ..." : "") << "\n";
+    for (unsigned i = 0; i < numArgs; ++i) {
+      const ::aster::weights::TensorInfo *tensor = binding->tensors[i];
+      if (!tensor || arguments[i])
+        continue;
+      auto type = cast<RankedTensorType>(function.getArgumentTypes()[i]);
+      RefTensor t = RefTensor::zeros(*elementKindOf(type.getElementType()),
+                                     type.getShape());
+      if (!checkpoint->readFloats(*tensor, t.floats, error))
+        return fail(error);
+      if (t.kind == ElementKind::F32)
+        for (double &v : t.floats)
+          v = static_cast<float>(v);
+      t.roundToKind();
+      arguments[i] = std::move(t);
+      ++fromWeights;
+    }
+  }
+
   SmallVector<RefTensor> args;
   for (unsigned i = 0; i < numArgs; ++i) {
     if (!arguments[i]) {
@@ -287,14 +334,38 @@ int main(int argc, char **argv) {
   if (!dumpInputsDir.empty() &&
       !writeAll(dumpInputsDir, "arg", args, /*asF64=*/false))
     return 1;
+  if (!saveParamsPath.empty()) {
+    std::vector<::aster::weights::TensorData> params;
+    for (unsigned i = 0; i < numArgs; ++i) {
+      auto name = function.getArgAttrOfType<StringAttr>(
+          i, AsterDialect::kNameAttrName);
+      if (!name || !args[i].isFloat())
+        continue;
+      ::aster::weights::DType dtype =
+          args[i].kind == ElementKind::BF16   ? ::aster::weights::DType::BF16
+          : args[i].kind == ElementKind::F16 ? ::aster::weights::DType::F16
+                                             : ::aster::weights::DType::F32;
+      params.push_back({name.getValue().str(), dtype,
+                        std::vector<int64_t>(args[i].shape.begin(),
+                                             args[i].shape.end()),
+                        ::aster::weights::encodeFloats(args[i].floats, dtype)});
+    }
+    std::string error;
+    if (!::aster::weights::writeSafetensors(saveParamsPath, params,
+                                            {{"format", "pt"}}, error))
+      return fail(error);
+  }
 
   FailureOr<SmallVector<RefTensor>> results = runFunction(function, args);
   if (failed(results))
     return 1;
 
   llvm::outs() << "@" << function.getSymName() << ": " << numArgs
-               << " arguments (" << fromFiles << " from files, "
-               << numArgs - fromFiles << " generated with seed " << seed
+               << " arguments (" << fromFiles << " from files, ";
+  if (!weightsPath.empty())
+    llvm::outs() << fromWeights << " from weights, ";
+  llvm::outs() << numArgs - fromFiles - fromWeights << " generated with seed "
+               << seed
                << "), " << results->size() << " results\n";
   for (auto [i, t] : llvm::enumerate(*results))
     printSummary(llvm::outs(), i, t, &context);
