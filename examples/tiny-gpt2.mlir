@@ -35,7 +35,7 @@ func.func @forward(
     %p25: tensor<64xf32> {aster.name = "transformer.h.1.mlp.c_proj.bias", aster.init = #aster.init<zeros>},
     %p26: tensor<64xf32> {aster.name = "transformer.ln_f.weight", aster.init = #aster.init<ones>},
     %p27: tensor<64xf32> {aster.name = "transformer.ln_f.bias", aster.init = #aster.init<zeros>},
-    %tokens: tensor<2x16xi32>) -> tensor<2x16x256xf32> {
+    %tokens: tensor<2x16xi32> {aster.data = "tokens"}) -> tensor<2x16x256xf32> {
   %tok = aster.embedding %p0[%tokens] : tensor<256x64xf32>, tensor<2x16xi32> -> tensor<2x16x64xf32>
   %pos = aster.slice %p1 [0, 0] to [16, 64] : tensor<32x64xf32> -> tensor<16x64xf32>
   %x0 = aster.add %tok, %pos : tensor<2x16x64xf32>, tensor<16x64xf32> -> tensor<2x16x64xf32>

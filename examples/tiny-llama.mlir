@@ -29,7 +29,7 @@ func.func @forward(
     %p18: tensor<64x176xf32> {aster.name = "model.layers.1.mlp.down_proj.weight", aster.init = #aster.init<normal, std = 0.02>},
     %p19: tensor<64xf32> {aster.name = "model.norm.weight", aster.init = #aster.init<ones>},
     %p20: tensor<256x64xf32> {aster.name = "lm_head.weight", aster.init = #aster.init<normal, std = 0.02>},
-    %tokens: tensor<2x16xi32>) -> tensor<2x16x256xf32> {
+    %tokens: tensor<2x16xi32> {aster.data = "tokens"}) -> tensor<2x16x256xf32> {
   %x0 = aster.embedding %p0[%tokens] : tensor<256x64xf32>, tensor<2x16xi32> -> tensor<2x16x64xf32>
   %x1 = func.call @decoder_layer(%x0, %p1, %p2, %p3, %p4, %p5, %p6, %p7, %p8, %p9) : (tensor<2x16x64xf32>, tensor<64xf32>, tensor<64x64xf32>, tensor<32x64xf32>, tensor<32x64xf32>, tensor<64x64xf32>, tensor<64xf32>, tensor<176x64xf32>, tensor<176x64xf32>, tensor<64x176xf32>) -> tensor<2x16x64xf32>
   %x2 = func.call @decoder_layer(%x1, %p10, %p11, %p12, %p13, %p14, %p15, %p16, %p17, %p18) : (tensor<2x16x64xf32>, tensor<64xf32>, tensor<64x64xf32>, tensor<32x64xf32>, tensor<32x64xf32>, tensor<64x64xf32>, tensor<64xf32>, tensor<176x64xf32>, tensor<176x64xf32>, tensor<64x176xf32>) -> tensor<2x16x64xf32>

@@ -52,8 +52,7 @@ bool fail(std::string &error, const std::string &message) {
   return false;
 }
 
-/// Reads and checks the header of one .safetensors file, adding its
-/// tensors to `out`.
+/// Reads the 8-byte length and the JSON header of `file`, then parses them.
 bool readHeader(const std::string &file, std::map<std::string, TensorInfo> &out,
                 std::string &error) {
   std::ifstream in(file, std::ios::binary);
@@ -63,20 +62,37 @@ bool readHeader(const std::string &file, std::map<std::string, TensorInfo> &out,
   uint64_t fileSize = fs::file_size(file, ec);
   if (ec)
     return fail(error, file + ": cannot read its size: " + ec.message());
-  if (fileSize < 8)
+  std::string prefix(std::min<uint64_t>(fileSize, 8), '\0');
+  in.read(prefix.data(), static_cast<std::streamsize>(prefix.size()));
+  uint64_t headerSize = 0;
+  if (prefix.size() == 8)
+    for (int i = 7; i >= 0; --i)
+      headerSize = headerSize << 8 | static_cast<unsigned char>(prefix[i]);
+  if (prefix.size() == 8 && headerSize <= kMaxHeaderBytes &&
+      headerSize <= fileSize - 8) {
+    prefix.resize(8 + headerSize);
+    if (!in.read(prefix.data() + 8, static_cast<std::streamsize>(headerSize)))
+      return fail(error, file + ": cannot read the header");
+  }
+  return aster::weights::parseHeader(prefix, fileSize, file, out, error);
+}
+} // namespace
+
+bool aster::weights::parseHeader(const std::string &prefix, uint64_t fileSize,
+                                 const std::string &file,
+                                 std::map<std::string, TensorInfo> &out,
+                                 std::string &error) {
+  if (fileSize < 8 || prefix.size() < 8)
     return fail(error, file + ": too short for a safetensors header");
-  unsigned char lengthBytes[8];
-  in.read(reinterpret_cast<char *>(lengthBytes), 8);
   uint64_t headerSize = 0;
   for (int i = 7; i >= 0; --i)
-    headerSize = headerSize << 8 | lengthBytes[i];
-  if (headerSize > kMaxHeaderBytes || headerSize > fileSize - 8)
+    headerSize = headerSize << 8 | static_cast<unsigned char>(prefix[i]);
+  if (headerSize > kMaxHeaderBytes || headerSize > fileSize - 8 ||
+      prefix.size() < 8 + headerSize)
     return fail(error, file + ": header length " + std::to_string(headerSize) +
                            " exceeds the file (" + std::to_string(fileSize) +
                            " bytes) or the 100 MB limit");
-  std::string text(headerSize, '\0');
-  if (!in.read(text.data(), headerSize))
-    return fail(error, file + ": cannot read the header");
+  std::string text = prefix.substr(8, headerSize);
   uint64_t dataStart = 8 + headerSize, dataSize = fileSize - dataStart;
 
   json header = json::parse(text, nullptr, /*allow_exceptions=*/false);
@@ -159,6 +175,7 @@ bool readHeader(const std::string &file, std::map<std::string, TensorInfo> &out,
   return true;
 }
 
+namespace {
 /// Reads the shards a model.safetensors.index.json names.
 bool readIndex(const std::string &indexPath,
                std::map<std::string, TensorInfo> &out, std::string &error) {

@@ -45,7 +45,8 @@ static cl::opt<std::string>
               cl::init(""));
 static cl::list<std::string>
     inputs("i", cl::desc("argument values: NAME=file.npy, where NAME is the "
-                         "argument's aster.name or its position (0, 1, ...)"),
+                         "argument's aster.name or aster.data, or its "
+                         "position (0, 1, ...)"),
            cl::value_desc("NAME=FILE"));
 static cl::opt<uint64_t>
     seed("seed", cl::desc("seed for arguments not given with -i"),
@@ -91,10 +92,11 @@ static int fail(const llvm::Twine &message) {
 static std::optional<unsigned> findArgument(func::FuncOp function,
                                             StringRef key) {
   for (unsigned i = 0, e = function.getNumArguments(); i < e; ++i)
-    if (auto name = function.getArgAttrOfType<StringAttr>(
-            i, AsterDialect::kNameAttrName))
-      if (name.getValue() == key)
-        return i;
+    for (StringRef attr :
+         {AsterDialect::kNameAttrName, AsterDialect::kDataAttrName})
+      if (auto name = function.getArgAttrOfType<StringAttr>(i, attr))
+        if (name.getValue() == key)
+          return i;
   unsigned index;
   if (!key.getAsInteger(10, index) && index < function.getNumArguments())
     return index;
@@ -103,9 +105,10 @@ static std::optional<unsigned> findArgument(func::FuncOp function,
 
 static std::string describeArgument(func::FuncOp function, unsigned i) {
   std::string s = "argument " + std::to_string(i);
-  if (auto name =
-          function.getArgAttrOfType<StringAttr>(i, AsterDialect::kNameAttrName))
-    s += " '" + name.getValue().str() + "'";
+  for (StringRef attr :
+       {AsterDialect::kNameAttrName, AsterDialect::kDataAttrName})
+    if (auto name = function.getArgAttrOfType<StringAttr>(i, attr))
+      s += " '" + name.getValue().str() + "'";
   return s;
 }
 

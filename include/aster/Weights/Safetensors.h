@@ -62,6 +62,13 @@ private:
   std::map<std::string, TensorInfo> byName;
 };
 
+/// Parses a safetensors header: `prefix` holds the file's first bytes (the
+/// 8-byte length and the JSON it announces), `fileSize` the whole size.
+/// Adds the tensors to `out`; exposed for the fuzzer.
+bool parseHeader(const std::string &prefix, uint64_t fileSize,
+                 const std::string &file, std::map<std::string, TensorInfo> &out,
+                 std::string &error);
+
 /// One tensor to write: raw little-endian bytes of `dtype`.
 struct TensorData {
   std::string name;

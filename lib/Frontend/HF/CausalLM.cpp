@@ -271,6 +271,8 @@ OwningOpRef<ModuleOp> CausalLMBuilder::build() {
                         b.getStringAttr(entry.first));
     function.setArgAttr(i, AsterDialect::kInitAttrName, entry.second);
   }
+  function.setArgAttr(params.size(), AsterDialect::kDataAttrName,
+                      b.getStringAttr("tokens"));
   return module;
 }
 

@@ -16,7 +16,7 @@ func.func @name_empty(%a: tensor<4xf32> {aster.name = ""}) {
 
 // -----
 
-// expected-error @+1 {{'func.func' op arguments 0 and 1 have the same parameter name "w"}}
+// expected-error @+1 {{'func.func' op arguments 0 and 1 have the same name "w"}}
 func.func @name_twice(%a: tensor<4xf32> {aster.name = "w"}, %b: tensor<4xf32> {aster.name = "w"}) {
   return
 }
@@ -44,7 +44,7 @@ func.func @init_without_name(%a: tensor<4xf32> {aster.init = #aster.init<zeros>}
 
 // -----
 
-// expected-error @+1 {{'func.func' op argument 0: unknown attribute 'aster.dtype'; expected 'aster.name' or 'aster.init'}}
+// expected-error @+1 {{'func.func' op argument 0: unknown attribute 'aster.dtype'; expected 'aster.name', 'aster.init' or 'aster.data'}}
 func.func @unknown_arg_attr(%a: tensor<4xf32> {aster.dtype = "f32"}) {
   return
 }
@@ -95,5 +95,26 @@ func.func @uniform_empty(%a: tensor<4xf32> {aster.name = "w", aster.init = #aste
 
 // expected-error @+1 {{initialiser fields must be finite numbers}}
 func.func @not_finite(%a: tensor<4xf32> {aster.name = "w", aster.init = #aster.init<constant, value = 0x7FF0000000000000>}) {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{'func.func' op argument 0: 'aster.data' must be a non-empty string}}
+func.func @data_not_string(%t: tensor<4xi32> {aster.data = 1 : i64}) {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{'func.func' op argument 0 has both 'aster.name' and 'aster.data': it is a parameter or data, not both}}
+func.func @data_and_name(%t: tensor<4xf32> {aster.name = "w", aster.data = "x"}) {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{'func.func' op arguments 0 and 1 have the same name "x"}}
+func.func @data_clash(%a: tensor<4xf32> {aster.name = "x"}, %t: tensor<4xi32> {aster.data = "x"}) {
   return
 }

@@ -9,13 +9,15 @@
 // CHECK-SAME: aster.init = #aster.init<constant, value = 5.000000e-01>, aster.name = "c"
 // CHECK-SAME: aster.init = #aster.init<zeros>, aster.name = "z"
 // CHECK-SAME: aster.init = #aster.init<normal, mean = 1.000000e+00>, aster.name = "m"
+// CHECK-SAME: {aster.data = "tokens"}
 func.func @params(
     %a: tensor<4x8xf32> {aster.name = "wte", aster.init = #aster.init<normal, std = 0.02>},
     %b: tensor<8xf32> {aster.name = "u", aster.init = #aster.init<uniform, low = -0.1, high = 0.1>},
     %c: tensor<8xbf16> {aster.name = "c", aster.init = #aster.init<constant, value = 0.5>},
     %d: tensor<8xf16> {aster.name = "z", aster.init = #aster.init<zeros>},
     %e: tensor<8xf32> {aster.name = "m", aster.init = #aster.init<normal, mean = 1.0, std = 1.0>},
-    %f: tensor<8xf32> {aster.name = "no.init"}) {
+    %f: tensor<8xf32> {aster.name = "no.init"},
+    %g: tensor<2x8xi32> {aster.data = "tokens"}) {
   return
 }
 

@@ -187,19 +187,25 @@ LogicalResult AsterDialect::verifyRegionArgAttribute(Operation *op,
   Type argType = function.getArgumentTypes()[argIndex];
   StringRef name = attr.getName().getValue();
 
-  if (name == kNameAttrName) {
+  if (name == kNameAttrName || name == kDataAttrName) {
     auto key = dyn_cast<StringAttr>(attr.getValue());
     if (!key || key.getValue().empty())
       return op->emitOpError("argument ")
-             << argIndex << ": '" << kNameAttrName
-             << "' must be a non-empty string (the checkpoint key)";
+             << argIndex << ": '" << name << "' must be a non-empty string"
+             << (name == kNameAttrName ? " (the checkpoint key)" : "");
+    StringRef other = name == kNameAttrName ? kDataAttrName : kNameAttrName;
+    if (function.getArgAttr(argIndex, other))
+      return op->emitOpError("argument ")
+             << argIndex << " has both '" << kNameAttrName << "' and '"
+             << kDataAttrName << "': it is a parameter or data, not both";
     for (unsigned i = 0, e = function.getNumArguments(); i < e; ++i) {
       if (i == argIndex)
         continue;
-      if (function.getArgAttr(i, kNameAttrName) == key)
+      if (function.getArgAttr(i, kNameAttrName) == key ||
+          function.getArgAttr(i, kDataAttrName) == key)
         return op->emitOpError("arguments ")
                << std::min(i, argIndex) << " and " << std::max(i, argIndex)
-               << " have the same parameter name " << key;
+               << " have the same name " << key;
     }
     return success();
   }
@@ -223,5 +229,6 @@ LogicalResult AsterDialect::verifyRegionArgAttribute(Operation *op,
 
   return op->emitOpError("argument ")
          << argIndex << ": unknown attribute '" << name << "'; expected '"
-         << kNameAttrName << "' or '" << kInitAttrName << "'";
+         << kNameAttrName << "', '" << kInitAttrName << "' or '"
+         << kDataAttrName << "'";
 }

@@ -38,14 +38,17 @@ def Aster_Dialect : Dialect {
       an `#aster.init` attribute saying how to initialise the parameter when
       no checkpoint provides it.
 
-    Arguments without `aster.name` are data: token ids, labels, masks. No
-    other `aster.*` argument attribute is allowed.
+    Arguments without `aster.name` are data: token ids, labels, masks. They
+    may carry `aster.data`, a name unique among the function's arguments
+    that tools use to bind inputs (`aster-reference -i tokens=...`). An
+    argument is a parameter or data, not both; no other `aster.*` argument
+    attribute is allowed.
 
     ```mlir
     func.func @forward(
         %wte: tensor<256x64xf32> {aster.name = "transformer.wte.weight",
                                   aster.init = #aster.init<normal, std = 0.02>},
-        %tokens: tensor<2x16xi32>) -> tensor<2x16x64xf32> {
+        %tokens: tensor<2x16xi32> {aster.data = "tokens"}) -> tensor<2x16x64xf32> {
       %h = aster.embedding %wte[%tokens]
           : tensor<256x64xf32>, tensor<2x16xi32> -> tensor<2x16x64xf32>
       return %h : tensor<2x16x64xf32>
@@ -68,6 +71,8 @@ def Aster_Dialect : Dialect {
     static constexpr ::llvm::StringLiteral kNameAttrName = "aster.name";
     /// Argument attribute holding a parameter's initialiser (#aster.init).
     static constexpr ::llvm::StringLiteral kInitAttrName = "aster.init";
+    /// Argument attribute naming a data (non-parameter) input.
+    static constexpr ::llvm::StringLiteral kDataAttrName = "aster.data";
 
   private:
     void registerAttributes();
