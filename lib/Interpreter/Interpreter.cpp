@@ -72,6 +72,10 @@ private:
   RefTensor reduce(ReduceOp op);
   FailureOr<RefTensor> castOp(CastOp op);
   FailureOr<RefTensor> crossEntropy(CrossEntropyOp op);
+  RefTensor pow(PowOp op);
+  RefTensor compare(CompareOp op);
+  RefTensor select(SelectOp op);
+  FailureOr<RefTensor> gather(GatherOp op);
 
   ModuleOp module;
   llvm::DenseMap<Value, RefTensor> values;
@@ -160,6 +164,7 @@ static double logD(double x) { return std::log(x); }
 static double tanhD(double x) { return std::tanh(x); }
 static double sqrtD(double x) { return std::sqrt(x); }
 static double erfD(double x) { return std::erf(x); }
+static double sigmoid(double x) { return 1.0 / (1.0 + std::exp(-x)); }
 
 FailureOr<RefTensor> Evaluator::evaluateAster(Operation *op) {
   return llvm::TypeSwitch<Operation *, FailureOr<RefTensor>>(op)
@@ -176,6 +181,16 @@ FailureOr<RefTensor> Evaluator::evaluateAster(Operation *op) {
       .Case([&](NegOp o) { return unary(o, neg); })
       .Case([&](SiluOp o) { return unary(o, silu); })
       .Case([&](ReluOp o) { return unary(o, relu); })
+      .Case([&](SigmoidOp o) { return unary(o, sigmoid); })
+      .Case([&](PowOp o) { return pow(o); })
+      .Case([&](CompareOp o) { return compare(o); })
+      .Case([&](SelectOp o) { return select(o); })
+      .Case([&](GatherOp o) { return gather(o); })
+      .Case([&](BroadcastOp o) {
+        const RefTensor &in = get(o.getInput());
+        ArrayRef<int64_t> shape = o.getType().getShape();
+        return in.gather(shape, broadcastIndexMap(in.shape, shape));
+      })
       .Case([&](GeluOp o) {
         return unary(o, o.getApproximate() == GeluApproximation::tanh
                             ? geluTanh
@@ -577,6 +592,10 @@ FailureOr<RefTensor> Evaluator::castOp(CastOp op) {
       out.floats[i] = in.asDouble(i);
       continue;
     }
+    if (out.kind == ElementKind::I1) { // x != 0, NaN included
+      out.ints[i] = in.asDouble(i) != 0.0;
+      continue;
+    }
     if (!in.isFloat()) {
       out.ints[i] = in.ints[i];
       continue;
@@ -677,6 +696,90 @@ LogicalResult mlir::aster::interp::checkTensorSizes(func::FuncOp function) {
       return failure();
   }
   return success();
+}
+
+RefTensor Evaluator::pow(PowOp op) {
+  const RefTensor &lhs = get(op.getLhs());
+  const RefTensor &rhs = get(op.getRhs());
+  ArrayRef<int64_t> shape = op.getType().getShape();
+  std::vector<int64_t> li = broadcastIndexMap(lhs.shape, shape);
+  std::vector<int64_t> ri = broadcastIndexMap(rhs.shape, shape);
+  RefTensor out = RefTensor::zeros(lhs.kind, shape);
+  for (int64_t i = 0, e = out.size(); i < e; ++i)
+    out.floats[i] = std::pow(lhs.floats[li[i]], rhs.floats[ri[i]]);
+  return out;
+}
+
+RefTensor Evaluator::compare(CompareOp op) {
+  const RefTensor &lhs = get(op.getLhs());
+  const RefTensor &rhs = get(op.getRhs());
+  ArrayRef<int64_t> shape = op.getType().getShape();
+  std::vector<int64_t> li = broadcastIndexMap(lhs.shape, shape);
+  std::vector<int64_t> ri = broadcastIndexMap(rhs.shape, shape);
+  RefTensor out = RefTensor::zeros(ElementKind::I1, shape);
+  auto test = [&](auto a, auto b) -> bool {
+    switch (op.getPredicate()) {
+    case ComparePredicate::eq:
+      return a == b;
+    case ComparePredicate::ne:
+      return a != b;
+    case ComparePredicate::lt:
+      return a < b;
+    case ComparePredicate::le:
+      return a <= b;
+    case ComparePredicate::gt:
+      return a > b;
+    case ComparePredicate::ge:
+      return a >= b;
+    }
+    return false;
+  };
+  for (int64_t i = 0, e = out.size(); i < e; ++i)
+    out.ints[i] = lhs.isFloat() ? test(lhs.floats[li[i]], rhs.floats[ri[i]])
+                                : test(lhs.ints[li[i]], rhs.ints[ri[i]]);
+  return out;
+}
+
+RefTensor Evaluator::select(SelectOp op) {
+  const RefTensor &cond = get(op.getCondition());
+  const RefTensor &a = get(op.getTrueValue());
+  const RefTensor &b = get(op.getFalseValue());
+  ArrayRef<int64_t> shape = op.getType().getShape();
+  std::vector<int64_t> ci = broadcastIndexMap(cond.shape, shape);
+  std::vector<int64_t> ai = broadcastIndexMap(a.shape, shape);
+  std::vector<int64_t> bi = broadcastIndexMap(b.shape, shape);
+  RefTensor out = RefTensor::zeros(a.kind, shape);
+  for (int64_t i = 0, e = out.size(); i < e; ++i) {
+    bool pick = cond.ints[ci[i]] != 0;
+    if (out.isFloat())
+      out.floats[i] = pick ? a.floats[ai[i]] : b.floats[bi[i]];
+    else
+      out.ints[i] = pick ? a.ints[ai[i]] : b.ints[bi[i]];
+  }
+  return out;
+}
+
+FailureOr<RefTensor> Evaluator::gather(GatherOp op) {
+  const RefTensor &in = get(op.getInput());
+  const RefTensor &indices = get(op.getIndices());
+  int64_t axis = op.getAxis();
+  AxisView view(in.shape, axis);
+  int64_t count = indices.size();
+  std::vector<int64_t> map;
+  map.reserve(view.outer * count * view.inner);
+  for (int64_t o = 0; o < view.outer; ++o)
+    for (int64_t j = 0; j < count; ++j) {
+      int64_t index = indices.ints[j];
+      if (index < -view.size || index >= view.size)
+        return op.emitError("index ")
+               << index << " at position " << j << " is outside [-"
+               << view.size << ", " << view.size << ") for axis " << axis;
+      if (index < 0)
+        index += view.size;
+      for (int64_t i = 0; i < view.inner; ++i)
+        map.push_back(view.at(o, index, i));
+    }
+  return in.gather(op.getType().getShape(), map);
 }
 
 FailureOr<SmallVector<RefTensor>>

@@ -45,6 +45,8 @@ int64_t itemSize(StringRef dtype) {
     return 4;
   if (dtype == "<f8" || dtype == "<i8")
     return 8;
+  if (dtype == "|b1")
+    return 1;
   return 0;
 }
 
@@ -86,12 +88,15 @@ llvm::Expected<NpyArray> mlir::aster::interp::parseNpy(StringRef bytes) {
   if (!descr || !descr->consume_front("'"))
     return fail("header has no 'descr' string");
   array.dtype = descr->take_until([](char c) { return c == '\''; }).str();
-  if (array.dtype.size() == 3 && array.dtype[0] == '|')
+  // Single-byte and native-order dtypes: '|b1' stays, '|f4'/'=f4' mean '<f4'
+  // on the little-endian machines Aster runs on.
+  if (array.dtype.size() == 3 && (array.dtype[0] == '|' || array.dtype[0] == '=') &&
+      array.dtype != "|b1")
     array.dtype[0] = '<';
   int64_t item = itemSize(array.dtype);
   if (item == 0)
     return fail("unsupported dtype '" + array.dtype +
-                "'; supported: <f2, <f4, <f8, <i4, <i8 (little-endian)");
+                "'; supported: <f2, <f4, <f8, <i4, <i8, |b1 (little-endian)");
 
   std::optional<StringRef> order = headerField(header, "fortran_order");
   if (!order)
@@ -142,6 +147,8 @@ llvm::Expected<NpyArray> mlir::aster::interp::parseNpy(StringRef bytes) {
       array.floats.push_back(load<double>(p));
     } else if (array.dtype == "<i4") {
       array.ints.push_back(load<int32_t>(p));
+    } else if (array.dtype == "|b1") {
+      array.ints.push_back(*p != 0);
     } else {
       array.ints.push_back(load<int64_t>(p));
     }
@@ -179,6 +186,9 @@ llvm::Error mlir::aster::interp::writeNpyFile(StringRef path,
   case ElementKind::I64:
     dtype = "<i8";
     break;
+  case ElementKind::I1:
+    dtype = "|b1";
+    break;
   }
   std::string shape = "(";
   for (size_t i = 0; i < tensor.shape.size(); ++i)
@@ -215,6 +225,9 @@ llvm::Error mlir::aster::interp::writeNpyFile(StringRef path,
     } else if (dtype == "<i4") {
       int32_t v = static_cast<int32_t>(tensor.ints[i]);
       append(&v, 4);
+    } else if (dtype == "|b1") {
+      char v = tensor.ints[i] != 0;
+      append(&v, 1);
     } else {
       int64_t v = tensor.ints[i];
       append(&v, 8);

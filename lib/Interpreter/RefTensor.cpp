@@ -19,6 +19,8 @@ std::optional<ElementKind> mlir::aster::interp::elementKindOf(Type type) {
     return ElementKind::I32;
   if (type.isSignlessInteger(64))
     return ElementKind::I64;
+  if (type.isSignlessInteger(1))
+    return ElementKind::I1;
   return std::nullopt;
 }
 
@@ -35,6 +37,8 @@ Type mlir::aster::interp::elementTypeOf(MLIRContext *context,
     return IntegerType::get(context, 32);
   case ElementKind::I64:
     return IntegerType::get(context, 64);
+  case ElementKind::I1:
+    return IntegerType::get(context, 1);
   }
   return {};
 }
@@ -56,6 +60,8 @@ const char *mlir::aster::interp::kindName(ElementKind kind) {
     return "i32";
   case ElementKind::I64:
     return "i64";
+  case ElementKind::I1:
+    return "i1";
   }
   return "?";
 }
@@ -83,6 +89,8 @@ double mlir::aster::interp::roundToKind(ElementKind kind, double value) {
 int64_t mlir::aster::interp::wrapToKind(ElementKind kind, int64_t value) {
   if (kind == ElementKind::I32)
     return static_cast<int32_t>(static_cast<uint32_t>(value));
+  if (kind == ElementKind::I1)
+    return value != 0;
   return value;
 }
 

@@ -124,6 +124,8 @@ static StringRef npyDtypeFor(ElementKind kind) {
     return "<i4";
   case ElementKind::I64:
     return "<i8";
+  case ElementKind::I1:
+    return "|b1";
   }
   return "";
 }

@@ -1,7 +1,7 @@
 //===- Npy.h - Reading and writing numpy .npy files -------------*- C++ -*-===//
 //
 // The .npy format (numpy's NEP 1): versions 1.0 to 3.0, little-endian,
-// C order; dtypes <f2, <f4, <f8, <i4, <i8.
+// C order; dtypes <f2, <f4, <f8, <i4, <i8, |b1.
 //
 //===----------------------------------------------------------------------===//
 

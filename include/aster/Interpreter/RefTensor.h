@@ -21,7 +21,7 @@
 
 namespace mlir::aster::interp {
 
-enum class ElementKind { F32, BF16, F16, I32, I64 };
+enum class ElementKind { F32, BF16, F16, I32, I64, I1 };
 
 /// The element kind of an `aster` element type, if it is one.
 std::optional<ElementKind> elementKindOf(Type type);
@@ -32,7 +32,8 @@ const char *kindName(ElementKind kind);
 /// `value` rounded to nearest-even in `kind`. f32 is deliberately not
 /// rounded: the oracle holds f32 values in f64 (see docs/decisions.md).
 double roundToKind(ElementKind kind, double value);
-/// `value` wrapped to the width of integer `kind` (two's complement).
+/// `value` wrapped to the width of integer `kind` (two's complement); for
+/// I1, `value != 0`.
 int64_t wrapToKind(ElementKind kind, int64_t value);
 
 int64_t numElements(llvm::ArrayRef<int64_t> shape);

@@ -269,3 +269,37 @@ func.func @reduce_real(%x: tensor<2x1x3xf32>) -> tensor<2x1xf32> {
   %0 = aster.reduce mean %x axes = [2] : tensor<2x1x3xf32> -> tensor<2x1xf32>
   return %0 : tensor<2x1xf32>
 }
+
+// -----
+
+// CHECK-LABEL: func @broadcast_identity
+// CHECK-NEXT: return %arg0
+func.func @broadcast_identity(%x: tensor<2x3xf32>) -> tensor<2x3xf32> {
+  %0 = aster.broadcast %x : tensor<2x3xf32> -> tensor<2x3xf32>
+  return %0 : tensor<2x3xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func @broadcast_splat
+// CHECK-NEXT: %[[C:.*]] = aster.constant dense<5> : tensor<2x3xi32>
+// CHECK-NEXT: return %[[C]]
+func.func @broadcast_splat() -> tensor<2x3xi32> {
+  %c = aster.constant dense<5> : tensor<3xi32>
+  %0 = aster.broadcast %c : tensor<3xi32> -> tensor<2x3xi32>
+  return %0 : tensor<2x3xi32>
+}
+
+// -----
+
+// Casts to i1 test x != 0; from i1 give 0 or 1 (not -1).
+// CHECK-LABEL: func @cast_splat_bool
+// CHECK-DAG: aster.constant dense<true> : tensor<2xi1>
+// CHECK-DAG: aster.constant dense<1> : tensor<2xi32>
+func.func @cast_splat_bool() -> (tensor<2xi1>, tensor<2xi32>) {
+  %two = aster.constant dense<2> : tensor<2xi32>
+  %0 = aster.cast %two : tensor<2xi32> -> tensor<2xi1>
+  %t = aster.constant dense<true> : tensor<2xi1>
+  %1 = aster.cast %t : tensor<2xi1> -> tensor<2xi32>
+  return %0, %1 : tensor<2xi1>, tensor<2xi32>
+}

@@ -559,3 +559,123 @@ func.func @reshape_overflow(%x: tensor<4611686018427387904x4xf32>) {
   %0 = aster.reshape %x : tensor<4611686018427387904x4xf32> -> tensor<4xf32>
   return
 }
+
+// -----
+
+func.func @add_booleans(%a: tensor<3xi1>) {
+  // expected-error @+1 {{operand #0 must be statically shaped tensor of 32-bit float or bfloat16 type or 16-bit float or 32-bit signless integer or 64-bit signless integer values}}
+  %0 = aster.add %a, %a : tensor<3xi1>, tensor<3xi1> -> tensor<3xi1>
+  return
+}
+
+// -----
+
+func.func @pow_int(%a: tensor<3xi32>) {
+  // expected-error @+1 {{operand #0 must be statically shaped tensor of 32-bit float or bfloat16 type or 16-bit float values}}
+  %0 = aster.pow %a, %a : tensor<3xi32>, tensor<3xi32> -> tensor<3xi32>
+  return
+}
+
+// -----
+
+func.func @pow_broadcast(%a: tensor<3xf32>, %b: tensor<2xf32>) {
+  // expected-error @+1 {{'aster.pow' op operand shapes [3] and [2] do not broadcast}}
+  %0 = aster.pow %a, %b : tensor<3xf32>, tensor<2xf32> -> tensor<3xf32>
+  return
+}
+
+// -----
+
+func.func @compare_types(%a: tensor<3xf32>, %b: tensor<3xi32>) {
+  // expected-error @+1 {{'aster.compare' op expects operands of one element type, got 'f32' and 'i32' (insert an aster.cast)}}
+  %0 = aster.compare eq %a, %b : tensor<3xf32>, tensor<3xi32> -> tensor<3xi1>
+  return
+}
+
+// -----
+
+func.func @compare_result(%a: tensor<3xf32>) {
+  // expected-error @+1 {{result #0 must be statically shaped tensor of 1-bit signless integer values}}
+  %0 = aster.compare eq %a, %a : tensor<3xf32>, tensor<3xf32> -> tensor<3xf32>
+  return
+}
+
+// -----
+
+func.func @compare_predicate(%a: tensor<3xf32>) {
+  // expected-error @+1 {{expected string or keyword containing one of the following enum values for attribute 'predicate' [eq, ne, lt, le, gt, ge]}}
+  %0 = aster.compare approx %a, %a : tensor<3xf32>, tensor<3xf32> -> tensor<3xi1>
+  return
+}
+
+// -----
+
+func.func @select_condition(%c: tensor<3xf32>, %a: tensor<3xf32>) {
+  // expected-error @+1 {{operand #0 must be statically shaped tensor of 1-bit signless integer values}}
+  %0 = aster.select %c, %a, %a : tensor<3xf32>, tensor<3xf32>, tensor<3xf32> -> tensor<3xf32>
+  return
+}
+
+// -----
+
+func.func @select_values(%c: tensor<3xi1>, %a: tensor<3xf32>, %b: tensor<3xf16>) {
+  // expected-error @+1 {{'aster.select' op true and false values must share an element type, got 'f32' and 'f16'}}
+  %0 = aster.select %c, %a, %b : tensor<3xi1>, tensor<3xf32>, tensor<3xf16> -> tensor<3xf32>
+  return
+}
+
+// -----
+
+func.func @select_shapes(%c: tensor<2xi1>, %a: tensor<3xf32>) {
+  // expected-error @+1 {{'aster.select' op condition, true and false shapes [2], [3] and [3] do not broadcast}}
+  %0 = aster.select %c, %a, %a : tensor<2xi1>, tensor<3xf32>, tensor<3xf32> -> tensor<3xf32>
+  return
+}
+
+// -----
+
+func.func @gather_axis(%x: tensor<3x5xf32>, %i: tensor<2xi64>) {
+  // expected-error @+1 {{'aster.gather' op axis 2 is out of range for a rank-2 input; expected 0 <= axis < 2}}
+  %0 = aster.gather %x[%i] axis = 2 : tensor<3x5xf32>, tensor<2xi64> -> tensor<3x2xf32>
+  return
+}
+
+// -----
+
+func.func @gather_float_indices(%x: tensor<3x5xf32>, %i: tensor<2xf32>) {
+  // expected-error @+1 {{operand #1 must be statically shaped tensor of 32-bit signless integer or 64-bit signless integer values}}
+  %0 = aster.gather %x[%i] axis = 0 : tensor<3x5xf32>, tensor<2xf32> -> tensor<2x5xf32>
+  return
+}
+
+// -----
+
+func.func @gather_result(%x: tensor<3x5xf32>, %i: tensor<2xi32>) {
+  // expected-error @+1 {{'aster.gather' op result type 'tensor<3x2xf32>' does not match 'tensor<2x5xf32>', the type its operands and attributes give}}
+  %0 = aster.gather %x[%i] axis = 0 : tensor<3x5xf32>, tensor<2xi32> -> tensor<3x2xf32>
+  return
+}
+
+// -----
+
+func.func @broadcast_shape(%x: tensor<3x2xf32>) {
+  // expected-error @+1 {{'aster.broadcast' op input shape [3, 2] does not broadcast to [3, 4]}}
+  %0 = aster.broadcast %x : tensor<3x2xf32> -> tensor<3x4xf32>
+  return
+}
+
+// -----
+
+func.func @broadcast_rank(%x: tensor<2x3xf32>) {
+  // expected-error @+1 {{'aster.broadcast' op input shape [2, 3] does not broadcast to [3]}}
+  %0 = aster.broadcast %x : tensor<2x3xf32> -> tensor<3xf32>
+  return
+}
+
+// -----
+
+func.func @broadcast_type(%x: tensor<3xf32>) {
+  // expected-error @+1 {{'aster.broadcast' op cannot change the element type ('f32' to 'f16'); use aster.cast}}
+  %0 = aster.broadcast %x : tensor<3xf32> -> tensor<2x3xf16>
+  return
+}

@@ -178,3 +178,27 @@ func.func @foreign_attribute(%x: tensor<2xf32>) -> tensor<2xf32> {
   %0 = aster.exp %x {other.tag = 1 : i64} : tensor<2xf32>
   return %0 : tensor<2xf32>
 }
+
+// CHECK-LABEL: func @boolean_and_indexing
+// CHECK: aster.compare lt %{{.*}}, %{{.*}} : tensor<4x4xi64>, tensor<4x1xi64> -> tensor<4x4xi1>
+// CHECK: aster.compare ne %{{.*}}, %{{.*}} : tensor<3xf32>, tensor<3xf32> -> tensor<3xi1>
+// CHECK: aster.select %{{.*}}, %{{.*}}, %{{.*}} : tensor<4x4xi1>, tensor<4x4xf32>, tensor<f32> -> tensor<4x4xf32>
+// CHECK: aster.gather %{{.*}}[%{{.*}}] axis = 1 : tensor<3x5x2xf32>, tensor<4xi64> -> tensor<3x4x2xf32>
+// CHECK: aster.pow %{{.*}}, %{{.*}} : tensor<3xf32>, tensor<f32> -> tensor<3xf32>
+// CHECK: aster.sigmoid %{{.*}} : tensor<3xf32>
+// CHECK: aster.broadcast %{{.*}} : tensor<4x1xi64> -> tensor<2x4x3xi64>
+// CHECK: aster.cast %{{.*}} : tensor<4x4xi1> -> tensor<4x4xf32>
+// CHECK: aster.constant dense<[true, false]> : tensor<2xi1>
+func.func @boolean_and_indexing(%a: tensor<4x4xi64>, %b: tensor<4x1xi64>, %x: tensor<4x4xf32>, %s: tensor<f32>,
+                                %t: tensor<3x5x2xf32>, %i: tensor<4xi64>, %f: tensor<3xf32>) {
+  %0 = aster.compare lt %a, %b : tensor<4x4xi64>, tensor<4x1xi64> -> tensor<4x4xi1>
+  %1 = aster.compare ne %f, %f : tensor<3xf32>, tensor<3xf32> -> tensor<3xi1>
+  %2 = aster.select %0, %x, %s : tensor<4x4xi1>, tensor<4x4xf32>, tensor<f32> -> tensor<4x4xf32>
+  %3 = aster.gather %t[%i] axis = 1 : tensor<3x5x2xf32>, tensor<4xi64> -> tensor<3x4x2xf32>
+  %4 = aster.pow %f, %s : tensor<3xf32>, tensor<f32> -> tensor<3xf32>
+  %5 = aster.sigmoid %f : tensor<3xf32>
+  %6 = aster.broadcast %b : tensor<4x1xi64> -> tensor<2x4x3xi64>
+  %7 = aster.cast %0 : tensor<4x4xi1> -> tensor<4x4xf32>
+  %8 = aster.constant dense<[true, false]> : tensor<2xi1>
+  return
+}

@@ -170,6 +170,14 @@ void TransposeOp::getCanonicalizationPatterns(RewritePatternSet &results,
   results.add<TransposeOfUnitDimsToReshape>(context);
 }
 
+OpFoldResult BroadcastOp::fold(FoldAdaptor adaptor) {
+  if (getInput().getType() == getType())
+    return getInput();
+  if (Attribute splat = reshapeSplat(adaptor.getInput(), getType()))
+    return splat;
+  return {};
+}
+
 //===----------------------------------------------------------------------===//
 // slice, concat
 //===----------------------------------------------------------------------===//
@@ -241,7 +249,11 @@ static Attribute castSplat(Attribute attr, RankedTensorType resultType) {
   if (auto toInt = dyn_cast<IntegerType>(to)) {
     if (!isa<IntegerType>(splat.getElementType()))
       return {};
-    APInt value = splat.getSplatValue<APInt>().sextOrTrunc(toInt.getWidth());
+    APInt from = splat.getSplatValue<APInt>();
+    // i1 is a boolean: to it, x != 0; from it, 0 or 1.
+    APInt value = toInt.getWidth() == 1 ? APInt(1, !from.isZero())
+                  : from.getBitWidth() == 1 ? from.zext(toInt.getWidth())
+                                            : from.sextOrTrunc(toInt.getWidth());
     return DenseElementsAttr::get(resultType, ArrayRef(value));
   }
   return {};

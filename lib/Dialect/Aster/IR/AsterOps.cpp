@@ -118,6 +118,31 @@ LogicalResult EmbeddingOp::inferReturnTypes(MLIRContext *,
 }
 
 //===----------------------------------------------------------------------===//
+// gather
+//===----------------------------------------------------------------------===//
+
+LogicalResult GatherOp::inferReturnTypes(MLIRContext *,
+                                         std::optional<Location> loc,
+                                         Adaptor adaptor,
+                                         SmallVectorImpl<Type> &results) {
+  if (failed(requireRanked<GatherOp>(
+          loc, {adaptor.getInput(), adaptor.getIndices()})))
+    return failure();
+  RankedTensorType in = rankedType(adaptor.getInput());
+  RankedTensorType indices = rankedType(adaptor.getIndices());
+  int64_t axis = adaptor.getAxis();
+  if (axis < 0 || axis >= in.getRank())
+    return opError<GatherOp>(loc)
+           << "axis " << axis << " is out of range for a rank-" << in.getRank()
+           << " input; expected 0 <= axis < " << in.getRank();
+  SmallVector<int64_t> shape(in.getShape().take_front(axis));
+  llvm::append_range(shape, indices.getShape());
+  llvm::append_range(shape, in.getShape().drop_front(axis + 1));
+  results.push_back(RankedTensorType::get(shape, in.getElementType()));
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
 // matmul
 //===----------------------------------------------------------------------===//
 
@@ -199,7 +224,50 @@ ASTER_BINARY_INFER(AddOp)
 ASTER_BINARY_INFER(SubOp)
 ASTER_BINARY_INFER(MulOp)
 ASTER_BINARY_INFER(DivOp)
+ASTER_BINARY_INFER(PowOp)
 #undef ASTER_BINARY_INFER
+
+LogicalResult CompareOp::inferReturnTypes(MLIRContext *context,
+                                          std::optional<Location> loc,
+                                          Adaptor adaptor,
+                                          SmallVectorImpl<Type> &results) {
+  if (failed(inferBroadcastType<CompareOp>(loc, adaptor.getLhs(),
+                                           adaptor.getRhs(), results)))
+    return failure();
+  results[0] = RankedTensorType::get(
+      cast<RankedTensorType>(results[0]).getShape(),
+      IntegerType::get(context, 1));
+  return success();
+}
+
+LogicalResult SelectOp::inferReturnTypes(MLIRContext *,
+                                         std::optional<Location> loc,
+                                         Adaptor adaptor,
+                                         SmallVectorImpl<Type> &results) {
+  if (failed(requireRanked<SelectOp>(
+          loc, {adaptor.getCondition(), adaptor.getTrueValue(),
+                adaptor.getFalseValue()})))
+    return failure();
+  RankedTensorType cond = rankedType(adaptor.getCondition());
+  RankedTensorType a = rankedType(adaptor.getTrueValue());
+  RankedTensorType b = rankedType(adaptor.getFalseValue());
+  if (a.getElementType() != b.getElementType())
+    return opError<SelectOp>(loc)
+           << "true and false values must share an element type, got "
+           << a.getElementType() << " and " << b.getElementType();
+  SmallVector<int64_t> values, shape;
+  if (!::mlir::OpTrait::util::getBroadcastedShape(a.getShape(), b.getShape(),
+                                                  values) ||
+      !::mlir::OpTrait::util::getBroadcastedShape(cond.getShape(), values,
+                                                  shape))
+    return opError<SelectOp>(loc)
+           << "condition, true and false shapes "
+           << shapeString(cond.getShape()) << ", "
+           << shapeString(a.getShape()) << " and "
+           << shapeString(b.getShape()) << " do not broadcast";
+  results.push_back(RankedTensorType::get(shape, a.getElementType()));
+  return success();
+}
 
 //===----------------------------------------------------------------------===//
 // softmax, log_softmax
@@ -395,6 +463,29 @@ LogicalResult ReshapeOp::verify() {
   if (*inCount != *outCount)
     return emitOpError("element counts differ: ")
            << in << " has " << *inCount << ", " << out << " has " << *outCount;
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// broadcast
+//===----------------------------------------------------------------------===//
+
+LogicalResult BroadcastOp::verify() {
+  RankedTensorType in = getInput().getType(), out = getResult().getType();
+  if (in.getElementType() != out.getElementType())
+    return emitOpError("cannot change the element type (")
+           << in.getElementType() << " to " << out.getElementType()
+           << "); use aster.cast";
+  ArrayRef<int64_t> from = in.getShape(), to = out.getShape();
+  bool ok = from.size() <= to.size();
+  for (size_t i = 0; ok && i < from.size(); ++i) {
+    int64_t f = from[from.size() - 1 - i], t = to[to.size() - 1 - i];
+    ok = f == t || f == 1;
+  }
+  if (!ok)
+    return emitOpError("input shape ")
+           << shapeString(from) << " does not broadcast to "
+           << shapeString(to);
   return success();
 }
 

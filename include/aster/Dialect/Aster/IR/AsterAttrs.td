@@ -42,6 +42,18 @@ def Aster_LossReduction : I32EnumAttr<"LossReduction",
   let cppNamespace = "::mlir::aster";
 }
 
+def Aster_ComparePredicate : I32EnumAttr<"ComparePredicate",
+    "elementwise comparison", [
+      I32EnumAttrCase<"eq", 0>,
+      I32EnumAttrCase<"ne", 1>,
+      I32EnumAttrCase<"lt", 2>,
+      I32EnumAttrCase<"le", 3>,
+      I32EnumAttrCase<"gt", 4>,
+      I32EnumAttrCase<"ge", 5>,
+    ]> {
+  let cppNamespace = "::mlir::aster";
+}
+
 def Aster_InitKind : I32Enum<"InitKind", "parameter initialiser", [
       I32EnumCase<"zeros", 0>,
       I32EnumCase<"ones", 1>,

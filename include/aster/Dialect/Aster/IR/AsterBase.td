@@ -22,8 +22,9 @@ def Aster_Dialect : Dialect {
     consume it.
 
     Every value is a ranked tensor with a static shape. Compute tensors hold
-    `f32`, `bf16` or `f16`; token ids and indices are `i32` or `i64`. Ops have
-    value semantics and no side effects.
+    `f32`, `bf16` or `f16`; token ids and indices are `i32` or `i64`;
+    comparisons give `i1` booleans, which `select` consumes. Ops have value
+    semantics and no side effects.
 
     ## Parameters
 
@@ -87,7 +88,11 @@ def Aster_Dialect : Dialect {
 def Aster_FloatElement : AnyTypeOf<[F32, BF16, F16]>;
 def Aster_IndexElement : AnyTypeOf<[I32, I64]>;
 
-def Aster_Tensor : StaticShapeTensorOf<[F32, BF16, F16, I32, I64]>;
+// Any aster tensor, booleans (i1: comparison results, select conditions)
+// included; arithmetic takes Aster_NumericTensor.
+def Aster_Tensor : StaticShapeTensorOf<[F32, BF16, F16, I32, I64, I1]>;
+def Aster_NumericTensor : StaticShapeTensorOf<[F32, BF16, F16, I32, I64]>;
+def Aster_BoolTensor : StaticShapeTensorOf<[I1]>;
 def Aster_FloatTensor : StaticShapeTensorOf<[F32, BF16, F16]>;
 def Aster_IndexTensor : StaticShapeTensorOf<[I32, I64]>;
 def Aster_F32Tensor : StaticShapeTensorOf<[F32]>;

@@ -102,6 +102,30 @@ def Aster_EmbeddingOp : Aster_Op<"embedding", [Pure, Aster_InferType]> {
   }];
 }
 
+def Aster_GatherOp : Aster_Op<"gather", [Pure, Aster_InferType]> {
+  let hasVerifier = 1;
+  let summary = "take slices of a tensor along one axis by index";
+  let description = [{
+    `result[i..., j..., k...] = input[i..., indices[j...], k...]` with the
+    indices on dimension `axis` (numpy `take`, ONNX `Gather`): the result's
+    shape is `input.shape[:axis] + indices.shape + input.shape[axis+1:]`.
+    A negative index counts from the end; an index outside `[-n, n)` is an
+    error at run time.
+
+    ```mlir
+    %r = aster.gather %x[%idx] axis = 1
+        : tensor<3x5x2xf32>, tensor<4xi64> -> tensor<3x4x2xf32>
+    ```
+  }];
+  let arguments = (ins Aster_Tensor:$input, Aster_IndexTensor:$indices,
+                       I64Attr:$axis);
+  let results = (outs Aster_Tensor:$result);
+  let assemblyFormat = [{
+    $input `[` $indices `]` `axis` `=` $axis attr-dict
+    `:` type($input) `,` type($indices) `->` type($result)
+  }];
+}
+
 //===----------------------------------------------------------------------===//
 // matmul
 //===----------------------------------------------------------------------===//
@@ -150,8 +174,8 @@ class Aster_BinaryOp<string mnemonic, string formula>
         : tensor<2x3xf32>, tensor<3xf32> -> tensor<2x3xf32>
     ```
   }];
-  let arguments = (ins Aster_Tensor:$lhs, Aster_Tensor:$rhs);
-  let results = (outs Aster_Tensor:$result);
+  let arguments = (ins Aster_NumericTensor:$lhs, Aster_NumericTensor:$rhs);
+  let results = (outs Aster_NumericTensor:$result);
   let assemblyFormat = [{
     $lhs `,` $rhs attr-dict `:` type($lhs) `,` type($rhs) `->` type($result)
   }];
@@ -162,6 +186,69 @@ def Aster_AddOp : Aster_BinaryOp<"add", "lhs + rhs">;
 def Aster_SubOp : Aster_BinaryOp<"sub", "lhs - rhs">;
 def Aster_MulOp : Aster_BinaryOp<"mul", "lhs * rhs">;
 def Aster_DivOp : Aster_BinaryOp<"div", "lhs / rhs">;
+
+def Aster_PowOp : Aster_Op<"pow", [Pure, Aster_InferType]> {
+  let hasVerifier = 1;
+  let summary = "elementwise lhs ^ rhs with numpy broadcasting";
+  let description = [{
+    Raises `lhs` to the power `rhs` elementwise (C `pow`: a negative base
+    with a non-integer exponent gives NaN). Floating-point operands of one
+    element type; shapes broadcast as in numpy.
+
+    ```mlir
+    %r = aster.pow %x, %two : tensor<2x3xf32>, tensor<f32> -> tensor<2x3xf32>
+    ```
+  }];
+  let arguments = (ins Aster_FloatTensor:$lhs, Aster_FloatTensor:$rhs);
+  let results = (outs Aster_FloatTensor:$result);
+  let assemblyFormat = [{
+    $lhs `,` $rhs attr-dict `:` type($lhs) `,` type($rhs) `->` type($result)
+  }];
+}
+
+def Aster_CompareOp : Aster_Op<"compare", [Pure, Aster_InferType]> {
+  let hasVerifier = 1;
+  let summary = "elementwise comparison with numpy broadcasting";
+  let description = [{
+    Compares `lhs` and `rhs` elementwise with `predicate` (`eq`, `ne`, `lt`,
+    `le`, `gt`, `ge`), giving an `i1` tensor of the broadcast shape. The
+    operands share a numeric element type; comparisons with NaN are false,
+    except `ne`, which is true.
+
+    ```mlir
+    %m = aster.compare lt %a, %b : tensor<4x4xi64>, tensor<4x1xi64> -> tensor<4x4xi1>
+    ```
+  }];
+  let arguments = (ins Aster_ComparePredicate:$predicate,
+                       Aster_NumericTensor:$lhs, Aster_NumericTensor:$rhs);
+  let results = (outs Aster_BoolTensor:$result);
+  let assemblyFormat = [{
+    $predicate $lhs `,` $rhs attr-dict `:` type($lhs) `,` type($rhs) `->` type($result)
+  }];
+}
+
+def Aster_SelectOp : Aster_Op<"select", [Pure, Aster_InferType]> {
+  let hasVerifier = 1;
+  let summary = "elementwise choice between two tensors";
+  let description = [{
+    `condition ? true_value : false_value` elementwise. The condition is
+    `i1`; the values share an element type; the three shapes broadcast as
+    in numpy (ONNX `Where`).
+
+    ```mlir
+    %r = aster.select %m, %x, %y
+        : tensor<4x4xi1>, tensor<4x4xf32>, tensor<f32> -> tensor<4x4xf32>
+    ```
+  }];
+  let arguments = (ins Aster_BoolTensor:$condition, Aster_Tensor:$true_value,
+                       Aster_Tensor:$false_value);
+  let results = (outs Aster_Tensor:$result);
+  let assemblyFormat = [{
+    $condition `,` $true_value `,` $false_value attr-dict
+    `:` type($condition) `,` type($true_value) `,` type($false_value)
+    `->` type($result)
+  }];
+}
 
 //===----------------------------------------------------------------------===//
 // Elementwise unary ops
@@ -191,6 +278,7 @@ def Aster_SqrtOp : Aster_UnaryOp<"sqrt", "sqrt(x)">;
 def Aster_ErfOp : Aster_UnaryOp<"erf", "erf(x)">;
 def Aster_SiluOp : Aster_UnaryOp<"silu", "x * sigmoid(x)">;
 def Aster_ReluOp : Aster_UnaryOp<"relu", "max(x, 0)">;
+def Aster_SigmoidOp : Aster_UnaryOp<"sigmoid", "1 / (1 + exp(-x))">;
 def Aster_NegOp : Aster_UnaryOp<"neg", "-x"> {
   let hasFolder = 1;
 }
@@ -387,6 +475,24 @@ def Aster_ReshapeOp : Aster_Op<"reshape", [Pure]> {
   let hasFolder = 1;
 }
 
+def Aster_BroadcastOp : Aster_Op<"broadcast", [Pure]> {
+  let summary = "broadcast a tensor to a larger shape";
+  let description = [{
+    numpy `broadcast_to`: the input's shape, aligned on trailing
+    dimensions, must broadcast to the result's shape (each input dimension
+    equal to the result's or 1). The element type is unchanged.
+
+    ```mlir
+    %y = aster.broadcast %x : tensor<3x1xf32> -> tensor<2x3x4xf32>
+    ```
+  }];
+  let arguments = (ins Aster_Tensor:$input);
+  let results = (outs Aster_Tensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  let hasVerifier = 1;
+  let hasFolder = 1;
+}
+
 def Aster_TransposeOp : Aster_Op<"transpose", [Pure, Aster_InferType]> {
   let hasVerifier = 1;
   let summary = "permute dimensions";
@@ -468,9 +574,9 @@ def Aster_ReduceOp : Aster_Op<"reduce", [Pure, Aster_InferType]> {
         : tensor<2x16x64xf32> -> tensor<2x16x1xf32>
     ```
   }];
-  let arguments = (ins Aster_ReduceKind:$kind, Aster_Tensor:$input,
+  let arguments = (ins Aster_ReduceKind:$kind, Aster_NumericTensor:$input,
                        DenseI64ArrayAttr:$axes, UnitAttr:$keep_dims);
-  let results = (outs Aster_Tensor:$result);
+  let results = (outs Aster_NumericTensor:$result);
   let assemblyFormat = [{
     $kind $input `axes` `=` $axes (`keep_dims` $keep_dims^)? attr-dict
     `:` type($input) `->` type($result)
@@ -484,7 +590,8 @@ def Aster_CastOp : Aster_Op<"cast", [Pure]> {
     Converts every element to the result's element type; the shape is
     unchanged. Float to float rounds to nearest even; float to integer
     truncates toward zero (a NaN or out-of-range value is an error at run
-    time); integer to integer wraps.
+    time); integer to integer wraps; anything to `i1` is `x != 0`; `i1` to
+    a number is 0 or 1.
 
     ```mlir
     %y = aster.cast %x : tensor<2x16xf32> -> tensor<2x16xbf16>
