@@ -46,14 +46,16 @@ ElementKind kindOf(Value v) {
 
 class Evaluator {
 public:
-  explicit Evaluator(ModuleOp module) : module(module) {}
+  Evaluator(ModuleOp module, llvm::DenseMap<Value, RefTensor> &values)
+      : module(module), values(values) {}
 
   FailureOr<SmallVector<RefTensor>> call(func::FuncOp function,
                                          ArrayRef<RefTensor> arguments);
+  /// Evaluates `op`, whose operands have values, adding its results.
+  LogicalResult evaluate(Operation *op);
 
 private:
   const RefTensor &get(Value v) { return values.find(v)->second; }
-  LogicalResult evaluate(Operation *op);
   FailureOr<RefTensor> evaluateAster(Operation *op);
 
   FailureOr<RefTensor> constant(ConstantOp op);
@@ -78,7 +80,7 @@ private:
   FailureOr<RefTensor> gather(GatherOp op);
 
   ModuleOp module;
-  llvm::DenseMap<Value, RefTensor> values;
+  llvm::DenseMap<Value, RefTensor> &values;
 };
 
 } // namespace
@@ -129,7 +131,8 @@ LogicalResult Evaluator::evaluate(Operation *op) {
     SmallVector<RefTensor> args;
     for (Value v : callOp.getOperands())
       args.push_back(get(v));
-    Evaluator nested(module);
+    llvm::DenseMap<Value, RefTensor> calleeValues;
+    Evaluator nested(module, calleeValues);
     FailureOr<SmallVector<RefTensor>> results = nested.call(callee, args);
     if (failed(results))
       return failure();
@@ -785,6 +788,14 @@ FailureOr<RefTensor> Evaluator::gather(GatherOp op) {
 FailureOr<SmallVector<RefTensor>>
 mlir::aster::interp::runFunction(func::FuncOp function,
                                  ArrayRef<RefTensor> arguments) {
-  Evaluator evaluator(function->getParentOfType<ModuleOp>());
+  llvm::DenseMap<Value, RefTensor> values;
+  Evaluator evaluator(function->getParentOfType<ModuleOp>(), values);
   return evaluator.call(function, arguments);
+}
+
+LogicalResult
+mlir::aster::interp::evaluateOp(Operation *op,
+                                llvm::DenseMap<Value, RefTensor> &values) {
+  Evaluator evaluator(op->getParentOfType<ModuleOp>(), values);
+  return evaluator.evaluate(op);
 }

@@ -15,6 +15,7 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Support/LLVM.h"
+#include "llvm/ADT/DenseMap.h"
 
 namespace mlir::aster::interp {
 
@@ -32,6 +33,12 @@ LogicalResult checkTensorSizes(func::FuncOp function);
 /// op's location.
 FailureOr<SmallVector<RefTensor>> runFunction(func::FuncOp function,
                                               ArrayRef<RefTensor> arguments);
+
+/// Evaluates one aster op whose operands all have values in `values`,
+/// adding its results. Importers use it to fold subgraphs whose inputs are
+/// all known (shape arithmetic), with exactly the ops' semantics.
+LogicalResult evaluateOp(Operation *op,
+                         llvm::DenseMap<Value, RefTensor> &values);
 
 } // namespace mlir::aster::interp
 
