@@ -13,7 +13,8 @@ config.suffixes = [".mlir", ".py", ".test"]
 config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.aster_obj_root, "test")
 # Helpers imported by the Python tests, and lit's own files, are not tests.
-config.excludes = ["lib", "lit.cfg.py", "lit.site.cfg.py", "CMakeLists.txt"]
+config.excludes = ["lib", "lit.cfg.py", "lit.site.cfg.py", "CMakeLists.txt",
+                   "run_node_tests.py"]
 
 config.environment["FILECHECK_OPTS"] = "-enable-var-scope"
 config.environment["PYTHONPATH"] = os.path.join(config.test_source_root, "lib")

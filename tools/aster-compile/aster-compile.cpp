@@ -11,6 +11,7 @@
 
 #include "aster/Dialect/Aster/IR/AsterDialect.h"
 #include "aster/Frontend/HF/CausalLM.h"
+#include "aster/Frontend/ONNX/ONNXImporter.h"
 #include "aster/Weights/ParameterBinding.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -25,6 +26,7 @@
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/Path.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Support/raw_ostream.h"
@@ -66,11 +68,48 @@ static int fail(const llvm::Twine &message) {
   return 1;
 }
 
-/// Loads MODEL as aster IR: imports a HuggingFace config, or parses and
-/// verifies an .mlir file.
+/// Where the values of an ONNX model's initializers go: beside -o, with the
+/// extension .safetensors.
+static std::string parametersPath() {
+  llvm::SmallString<256> path(outputPath);
+  llvm::sys::path::replace_extension(path, ".safetensors");
+  return std::string(path);
+}
+
+/// Loads MODEL as aster IR: imports a HuggingFace config or an ONNX model,
+/// or parses and verifies an .mlir file.
 static FailureOr<OwningOpRef<ModuleOp>> loadInput(MLIRContext &context,
                                                   llvm::SourceMgr &sourceMgr) {
   StringRef path = modelPath;
+  if (path.ends_with(".onnx")) {
+    mlir::aster::onnx::ImportOptions options;
+    options.batch = batch;
+    options.seq = seq;
+    llvm::Expected<mlir::aster::onnx::ImportedModel> imported =
+        mlir::aster::onnx::importModel(context, path, options);
+    if (!imported) {
+      fail(llvm::toString(imported.takeError()));
+      return failure();
+    }
+    if (failed(verify(*imported->module)))
+      return failure();
+    if (!imported->parameters.empty()) {
+      if (outputPath == "-") {
+        fail(path + ": its " + llvm::Twine(imported->parameters.size()) +
+             " floating-point initializers are parameters; give -o FILE so "
+             "that their values are written beside it");
+        return failure();
+      }
+      std::string error;
+      if (!::aster::weights::writeSafetensors(parametersPath(),
+                                              imported->parameters,
+                                              {{"format", "pt"}}, error)) {
+        fail(error);
+        return failure();
+      }
+    }
+    return std::move(imported->module);
+  }
   if (path.ends_with(".mlir")) {
     std::string error;
     auto file = openInputFile(path, &error);
@@ -87,7 +126,7 @@ static FailureOr<OwningOpRef<ModuleOp>> loadInput(MLIRContext &context,
   }
   if (!path.ends_with(".json") && !llvm::sys::fs::is_directory(path)) {
     fail(path + ": unsupported model file; expected a config.json, a model "
-                "directory holding one, or an .mlir file");
+                "directory holding one, an .onnx or an .mlir file");
     return failure();
   }
   if (seq <= 0) {
