@@ -177,6 +177,33 @@ private:
         b, RankedTensorType::get(shape, typeOf(v).getElementType()), v);
   }
 
+  /// Creates an op whose result type is inferred. The generated builders
+  /// abort when inference fails; this reports the rule the operands break.
+  template <typename OpT, typename... Args>
+  FailureOr<Value> make(const Node &node, Args &&...args) {
+    OperationState state(b.getLoc(), OpT::getOperationName());
+    OpT::build(b, state, Type(), std::forward<Args>(args)...);
+    SmallVector<Type> types;
+    std::string message;
+    {
+      ScopedDiagnosticHandler capture(b.getContext(), [&](Diagnostic &d) {
+        if (message.empty())
+          message = d.str();
+        return success();
+      });
+      if (failed(OpT::inferReturnTypes(
+              b.getContext(), b.getLoc(), state.operands,
+              state.attributes.getDictionary(b.getContext()),
+              state.getRawProperties(), state.regions, types)))
+        return fail(node, message.empty()
+                              ? "operands do not fit " +
+                                    OpT::getOperationName().str()
+                              : message);
+    }
+    state.types.assign(types.begin(), types.end());
+    return b.create(state)->getResult(0);
+  }
+
   const ::onnx::ModelProto &model;
   std::string path;
   const aonnx::ImportOptions &options;
@@ -409,26 +436,26 @@ FailureOr<Value> Importer::elementwise(const Node &node) {
     if (rt != lt)
       exponent = CastOp::create(
           b, RankedTensorType::get(typeOf(*rhs).getShape(), lt), exponent);
-    return PowOp::create(b, *lhs, exponent).getResult();
+    return make<PowOp>(node, *lhs, exponent);
   }
   if (lt != rt)
     return fail(node, "operand element types differ");
   if (lt.isInteger(1))
     return fail(node, "unsupported: " + op + " of booleans");
   if (op == "Add")
-    return AddOp::create(b, *lhs, *rhs).getResult();
+    return make<AddOp>(node, *lhs, *rhs);
   if (op == "Sub")
-    return SubOp::create(b, *lhs, *rhs).getResult();
+    return make<SubOp>(node, *lhs, *rhs);
   if (op == "Mul")
-    return MulOp::create(b, *lhs, *rhs).getResult();
+    return make<MulOp>(node, *lhs, *rhs);
   if (op == "Div")
-    return DivOp::create(b, *lhs, *rhs).getResult();
+    return make<DivOp>(node, *lhs, *rhs);
   ComparePredicate predicate = op == "Equal"            ? ComparePredicate::eq
                                : op == "Less"           ? ComparePredicate::lt
                                : op == "LessOrEqual"    ? ComparePredicate::le
                                : op == "Greater"        ? ComparePredicate::gt
                                                         : ComparePredicate::ge;
-  return CompareOp::create(b, predicate, *lhs, *rhs).getResult();
+  return make<CompareOp>(node, predicate, *lhs, *rhs);
 }
 
 FailureOr<Value> Importer::unary(const Node &node) {
@@ -520,7 +547,10 @@ FailureOr<Value> Importer::matmul(const Node &node) {
   if (!::mlir::OpTrait::util::getBroadcastedShape(
           at.getShape().drop_back(2), ct.getShape().drop_back(2), batch))
     return fail(node, "batch dimensions do not broadcast");
-  Value y = MatmulOp::create(b, a, c);
+  FailureOr<Value> product = make<MatmulOp>(node, a, c, false, false);
+  if (failed(product))
+    return failure();
+  Value y = *product;
   SmallVector<int64_t> shape(batch);
   if (lt.getRank() != 1)
     shape.push_back(at.getShape()[at.getRank() - 2]);
@@ -545,7 +575,10 @@ FailureOr<Value> Importer::gemm(const Node &node) {
   int64_t kb = typeOf(*bm).getDimSize(tb ? 1 : 0);
   if (ka != kb)
     return fail(node, "contraction sizes differ");
-  Value y = MatmulOp::create(b, *a, *bm, ta, tb);
+  FailureOr<Value> product = make<MatmulOp>(node, *a, *bm, ta, tb);
+  if (failed(product))
+    return failure();
+  Value y = *product;
   double alpha = attrFloat(node, "alpha", 1.0);
   if (alpha != 1.0)
     y = MulOp::create(b, y, scalar(alpha, et));
@@ -593,14 +626,20 @@ FailureOr<SmallVector<Value>> Importer::layerNorm(const Node &node) {
     v = 1.0;
   Value normed = LayerNormOp::create(b, reshapeTo(*x, {outer, inner}),
                                      constant(ones), Value(), APFloat(eps));
-  Value y = MulOp::create(b, reshapeTo(normed, shape), *scale);
+  FailureOr<Value> scaled = make<MulOp>(node, reshapeTo(normed, shape), *scale);
+  if (failed(scaled))
+    return failure();
+  Value y = *scaled;
   if (typeOf(y).getShape() != shape)
     return fail(node, "Scale does not broadcast to the normalised shape");
   if (hasInput(node, 2)) {
     FailureOr<Value> bias = input(node, 2);
     if (failed(bias))
       return failure();
-    y = AddOp::create(b, y, *bias);
+    FailureOr<Value> shifted = make<AddOp>(node, y, *bias);
+    if (failed(shifted))
+      return failure();
+    y = *shifted;
     if (typeOf(y).getShape() != shape)
       return fail(node, "B does not broadcast to the normalised shape");
   }
@@ -669,7 +708,7 @@ FailureOr<Value> Importer::reduce(const Node &node, ReduceKind kind) {
   llvm::sort(normalised);
   if (normalised.empty()) // a rank-0 input: nothing to reduce
     return *x;
-  return ReduceOp::create(b, kind, *x, normalised, keep).getResult();
+  return make<ReduceOp>(node, kind, *x, normalised, keep);
 }
 
 FailureOr<Value> Importer::reshape(const Node &node) {
@@ -843,10 +882,10 @@ FailureOr<Value> Importer::slice(const Node &node) {
     step[*ax] = steps[i];
   }
   bool unit = llvm::all_of(step, [](int64_t s) { return s == 1; });
-  return SliceOp::create(b, *x, start, limit,
-                         unit ? DenseI64ArrayAttr()
-                              : b.getDenseI64ArrayAttr(step))
-      .getResult();
+  return make<SliceOp>(node, *x, ArrayRef<int64_t>(start),
+                       ArrayRef<int64_t>(limit),
+                       unit ? DenseI64ArrayAttr()
+                            : b.getDenseI64ArrayAttr(step));
 }
 
 FailureOr<SmallVector<Value>> Importer::split(const Node &node) {
@@ -1077,7 +1116,7 @@ FailureOr<SmallVector<Value>> Importer::convertNode(const Node &node) {
         return one(fail(node, "perm is not a permutation"));
       used[p] = true;
     }
-    return one(TransposeOp::create(b, *x, perm).getResult());
+    return one(make<TransposeOp>(node, *x, perm));
   }
   if (op == "Gather") {
     if (failed(checkAttributes(node, {"axis"})))
@@ -1089,7 +1128,7 @@ FailureOr<SmallVector<Value>> Importer::convertNode(const Node &node) {
         axis(node, attrInt(node, "axis", 0), typeOf(*x).getRank());
     if (failed(ax))
       return failure();
-    return one(GatherOp::create(b, *x, *idx, *ax).getResult());
+    return one(make<GatherOp>(node, *x, *idx, static_cast<uint64_t>(*ax)));
   }
   if (op == "Concat") {
     if (failed(checkAttributes(node, {"axis"})))
@@ -1116,7 +1155,7 @@ FailureOr<SmallVector<Value>> Importer::convertNode(const Node &node) {
         if (d != *ax &&
             typeOf(v).getDimSize(d) != typeOf(inputs[0]).getDimSize(d))
           return one(fail(node, "inputs differ outside the axis"));
-    return one(ConcatOp::create(b, inputs, *ax).getResult());
+    return one(make<ConcatOp>(node, ValueRange(inputs), static_cast<uint64_t>(*ax)));
   }
   if (op == "Where") {
     if (failed(checkAttributes(node, {})))
@@ -1132,7 +1171,7 @@ FailureOr<SmallVector<Value>> Importer::convertNode(const Node &node) {
         !::mlir::OpTrait::util::getBroadcastedShape(typeOf(*c).getShape(), s1,
                                                     s2))
       return one(fail(node, "condition, X and Y do not match"));
-    return one(SelectOp::create(b, *c, *x, *y).getResult());
+    return one(make<SelectOp>(node, *c, *x, *y));
   }
   if (op == "Expand") {
     if (failed(checkAttributes(node, {})))
@@ -1409,12 +1448,18 @@ mlir::aster::onnx::importModel(MLIRContext &context, StringRef path,
     return llvm::createStringError(llvm::inconvertibleErrorCode(),
                                    path + ": cannot read: " +
                                        buffer.getError().message());
+  return importModelFromBytes(context, (*buffer)->getBuffer(), path, options);
+}
+
+llvm::Expected<aonnx::ImportedModel>
+mlir::aster::onnx::importModelFromBytes(MLIRContext &context, StringRef bytes,
+                                        StringRef name,
+                                        const ImportOptions &options) {
   ::onnx::ModelProto model;
-  if ((*buffer)->getBufferSize() > static_cast<size_t>(INT32_MAX) ||
-      !model.ParseFromArray((*buffer)->getBufferStart(),
-                            static_cast<int>((*buffer)->getBufferSize())))
+  if (bytes.size() > static_cast<size_t>(INT32_MAX) ||
+      !model.ParseFromArray(bytes.data(), static_cast<int>(bytes.size())))
     return llvm::createStringError(
         llvm::inconvertibleErrorCode(),
-        path + ": not a valid ONNX model (the protobuf does not parse)");
-  return Importer(context, model, path, options).run();
+        name + ": not a valid ONNX model (the protobuf does not parse)");
+  return Importer(context, model, name, options).run();
 }

@@ -43,6 +43,13 @@ llvm::Expected<ImportedModel> importModel(MLIRContext &context,
                                           llvm::StringRef path,
                                           const ImportOptions &options);
 
+/// The same for a model already in memory; `name` stands for the file in
+/// errors (the fuzzer feeds bytes this way).
+llvm::Expected<ImportedModel> importModelFromBytes(MLIRContext &context,
+                                                   llvm::StringRef bytes,
+                                                   llvm::StringRef name,
+                                                   const ImportOptions &options);
+
 } // namespace mlir::aster::onnx
 
 #endif // ASTER_FRONTEND_ONNX_ONNXIMPORTER_H
