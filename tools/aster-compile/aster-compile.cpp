@@ -12,6 +12,7 @@
 #include "aster/Dialect/Aster/IR/AsterDialect.h"
 #include "aster/Frontend/HF/CausalLM.h"
 #include "aster/Frontend/ONNX/ONNXImporter.h"
+#include "aster/Interpreter/Npy.h"
 #include "aster/Weights/ParameterBinding.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -60,6 +61,11 @@ static cl::opt<std::string> weightsPath(
     cl::desc("a safetensors checkpoint (file, index or directory) whose "
              "names, shapes and dtypes are checked against the model"),
     cl::value_desc("PATH"), cl::init(""));
+static cl::list<std::string> constantInputs(
+    "constant-input",
+    cl::desc("ONNX: give graph input NAME the value in FILE.npy at compile "
+             "time (shapes, axes), making it a constant"),
+    cl::value_desc("NAME=FILE.npy"));
 static cl::opt<std::string> outputPath("o", cl::desc("output file"),
                                        cl::value_desc("file"), cl::init("-"));
 
@@ -85,6 +91,39 @@ static FailureOr<OwningOpRef<ModuleOp>> loadInput(MLIRContext &context,
     mlir::aster::onnx::ImportOptions options;
     options.batch = batch;
     options.seq = seq;
+    for (StringRef spec : constantInputs) {
+      auto [name, file] = spec.split('=');
+      if (file.empty()) {
+        fail("--constant-input " + spec + ": expected NAME=FILE.npy");
+        return failure();
+      }
+      llvm::Expected<mlir::aster::interp::NpyArray> array =
+          mlir::aster::interp::readNpyFile(file);
+      if (!array) {
+        fail(llvm::toString(array.takeError()));
+        return failure();
+      }
+      mlir::aster::interp::RefTensor t;
+      StringRef dtype = array->dtype;
+      if (dtype == "<f4")
+        t.kind = mlir::aster::interp::ElementKind::F32;
+      else if (dtype == "<f2")
+        t.kind = mlir::aster::interp::ElementKind::F16;
+      else if (dtype == "<i4")
+        t.kind = mlir::aster::interp::ElementKind::I32;
+      else if (dtype == "<i8")
+        t.kind = mlir::aster::interp::ElementKind::I64;
+      else if (dtype == "|b1")
+        t.kind = mlir::aster::interp::ElementKind::I1;
+      else {
+        fail(file + ": dtype " + dtype + " has no aster element type");
+        return failure();
+      }
+      t.shape.assign(array->shape.begin(), array->shape.end());
+      t.floats = std::move(array->floats);
+      t.ints = std::move(array->ints);
+      options.constantInputs[name.str()] = std::move(t);
+    }
     llvm::Expected<mlir::aster::onnx::ImportedModel> imported =
         mlir::aster::onnx::importModel(context, path, options);
     if (!imported) {

@@ -18,6 +18,7 @@
 #include "mlir/Transforms/Passes.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringSet.h"
+#include "llvm/Support/MathExtras.h"
 #include "llvm/Support/MemoryBuffer.h"
 
 #define ONNX_ML 1
@@ -739,7 +740,9 @@ FailureOr<Value> Importer::reshape(const Node &node) {
     if (d < 0)
       return fail(node, "shape has a negative dimension " + Twine(d));
     shape.push_back(d);
-    product *= d;
+    if (llvm::MulOverflow(product, d, product))
+      return fail(node, "shape " + interp::shapeToString(*target) +
+                            " is too large");
   }
   int64_t count = interp::numElements(in);
   if (inferred >= 0) {
@@ -919,7 +922,8 @@ FailureOr<SmallVector<Value>> Importer::split(const Node &node) {
   for (int64_t s : sizes) {
     if (s < 0)
       return fail(node, "negative split size");
-    total += s;
+    if (llvm::AddOverflow(total, s, total))
+      return fail(node, "split sizes overflow");
   }
   if (total != in[*ax] || static_cast<int>(sizes.size()) != node.output_size())
     return fail(node, "split sizes do not cover the axis or the outputs");
@@ -1351,11 +1355,36 @@ llvm::Expected<aonnx::ImportedModel> Importer::run() {
          std::vector<int64_t>(t->shape.begin(), t->shape.end()),
          ::aster::weights::encodeFloats(t->floats, dtype)});
   }
-  // Graph inputs (those not initialised) are data arguments.
+  // Graph inputs (those not initialised) are data arguments, or constants
+  // when given a value at compile time.
+  llvm::StringSet<> bound;
   for (const auto &in : graph.input()) {
     if (initialized.contains(in.name()))
       continue;
     std::string what = path + ": input '" + in.name() + "'";
+    auto given = options.constantInputs.find(in.name());
+    if (given != options.constantInputs.end()) {
+      const RefTensor &t = given->second;
+      const auto &tt = in.type().tensor_type();
+      std::optional<ElementKind> kind = kindOfONNX(tt.elem_type());
+      if (!kind || *kind != t.kind)
+        return failWith(what + ": the constant given for it has element type " +
+                        interp::kindName(t.kind) + ", the model declares " +
+                        onnxTypeName(tt.elem_type()));
+      if (tt.has_shape()) {
+        bool same = tt.shape().dim_size() == static_cast<int>(t.shape.size());
+        for (int d = 0; same && d < tt.shape().dim_size(); ++d)
+          same = !tt.shape().dim(d).has_dim_value() ||
+                 tt.shape().dim(d).dim_value() == t.shape[d];
+        if (!same)
+          return failWith(what + ": the constant given for it has shape " +
+                          interp::shapeToString(t.shape) +
+                          ", which the model's declaration does not allow");
+      }
+      values[in.name()] = constant(t);
+      bound.insert(in.name());
+      continue;
+    }
     if (!in.type().has_tensor_type())
       return failWith(what + ": unsupported: not a tensor");
     const auto &tt = in.type().tensor_type();
@@ -1391,6 +1420,11 @@ llvm::Expected<aonnx::ImportedModel> Importer::run() {
     argNames.push_back({AsterDialect::kDataAttrName,
                         b.getStringAttr(in.name())});
   }
+
+  for (const auto &[name, value] : options.constantInputs)
+    if (!bound.contains(name))
+      return failWith(path + ": the model has no input '" + name +
+                      "' to give a constant");
 
   for (const auto &node : graph.node()) {
     if (failed(convert(node)))

@@ -13,12 +13,14 @@
 #ifndef ASTER_FRONTEND_ONNX_ONNXIMPORTER_H
 #define ASTER_FRONTEND_ONNX_ONNXIMPORTER_H
 
+#include "aster/Interpreter/RefTensor.h"
 #include "aster/Weights/Safetensors.h"
 
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/OwningOpRef.h"
 #include "llvm/Support/Error.h"
 
+#include <map>
 #include <vector>
 
 namespace mlir::aster::onnx {
@@ -28,6 +30,10 @@ struct ImportOptions {
   /// sequence (seq, sequence, length); 0 leaves them unfixed (an error).
   int64_t batch = 0;
   int64_t seq = 0;
+  /// Graph inputs given a value at compile time (shapes, axes and the like
+  /// that an exporter left as inputs): they become constants, so that the
+  /// shapes they determine are static.
+  std::map<std::string, interp::RefTensor> constantInputs;
 };
 
 struct ImportedModel {
