@@ -96,12 +96,14 @@ def run_one(args):
                                   timeout=300)
 
         # A static compiler specialises the inputs that determine shapes (an
-        # exporter's shape, axes, starts...): when the importer asks for a
-        # constant, compile again with the integer inputs given as constants.
+        # exporter's shape, axes, starts, Range's bounds, Dropout's mode):
+        # when the importer asks for a constant, compile again with the
+        # integer, boolean and scalar inputs given as constants.
         bound = []
         proc = compile_model(bound)
         if proc.returncode == 1 and "must be a constant" in proc.stderr:
-            bound = [n for n, (_, a) in files.items() if a.dtype.kind in "iu"]
+            bound = [n for n, (_, a) in files.items()
+                     if a.dtype.kind in "iub" or a.ndim == 0]
             proc = compile_model(bound)
         message = proc.stderr.strip()
         if any(c in proc.stderr for c in CRASH) or proc.returncode not in (0, 1):
