@@ -587,6 +587,8 @@ FailureOr<Value> Importer::gemm(const Node &node) {
     FailureOr<Value> c = input(node, 2);
     if (failed(c))
       return failure();
+    if (typeOf(*c).getElementType() != et)
+      return fail(node, "C has another element type than A and B");
     SmallVector<int64_t> joined;
     if (!::mlir::OpTrait::util::getBroadcastedShape(
             typeOf(*c).getShape(), typeOf(y).getShape(), joined) ||
@@ -627,6 +629,8 @@ FailureOr<SmallVector<Value>> Importer::layerNorm(const Node &node) {
     v = 1.0;
   Value normed = LayerNormOp::create(b, reshapeTo(*x, {outer, inner}),
                                      constant(ones), Value(), APFloat(eps));
+  if (typeOf(*scale).getElementType() != et)
+    return fail(node, "Scale has another element type than X");
   FailureOr<Value> scaled = make<MulOp>(node, reshapeTo(normed, shape), *scale);
   if (failed(scaled))
     return failure();
