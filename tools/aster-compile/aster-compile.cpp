@@ -12,7 +12,10 @@
 #include "aster/Dialect/Aster/IR/AsterDialect.h"
 #include "aster/Frontend/HF/CausalLM.h"
 #include "aster/Frontend/ONNX/ONNXImporter.h"
+#include "aster/Dialect/Aster/Transforms/Passes.h"
 #include "aster/Interpreter/Npy.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Transforms/Passes.h"
 #include "aster/Weights/ParameterBinding.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -131,6 +134,12 @@ static FailureOr<OwningOpRef<ModuleOp>> loadInput(MLIRContext &context,
       return failure();
     }
     if (failed(verify(*imported->module)))
+      return failure();
+    // Exported graphs spell layer norm and GELU as op chains: raise them.
+    PassManager pm(&context);
+    pm.addPass(mlir::aster::createRaiseDecomposedOps());
+    pm.addPass(createCanonicalizerPass());
+    if (failed(pm.run(*imported->module)))
       return failure();
     if (!imported->parameters.empty()) {
       if (outputPath == "-") {

@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "aster/Dialect/Aster/IR/AsterDialect.h"
+#include "aster/Dialect/Aster/Transforms/Passes.h"
 
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/InitAllDialects.h"
@@ -16,6 +17,7 @@
 
 int main(int argc, char **argv) {
   mlir::registerAllPasses();
+  mlir::aster::registerAsterTransformsPasses();
   mlir::DialectRegistry registry;
   mlir::registerAllDialects(registry);
   mlir::registerAllExtensions(registry);

@@ -1237,6 +1237,33 @@ FailureOr<SmallVector<Value>> Importer::convertNode(const Node &node) {
       t.ints[i - start] = shape[i];
     return one(constant(t));
   }
+  if (op == "Flatten") {
+    if (failed(checkAttributes(node, {"axis"})))
+      return failure();
+    FailureOr<Value> x = input(node, 0);
+    if (failed(x))
+      return failure();
+    ArrayRef<int64_t> shape = typeOf(*x).getShape();
+    int64_t rank = shape.size();
+    int64_t a = attrInt(node, "axis", 1);
+    if (a < -rank || a > rank)
+      return one(fail(node, "axis " + Twine(a) + " is out of range for rank " +
+                                Twine(rank)));
+    if (a < 0)
+      a += rank;
+    return one(reshapeTo(*x, {interp::numElements(shape.take_front(a)),
+                              interp::numElements(shape.drop_front(a))}));
+  }
+  if (op == "Size") {
+    if (failed(checkAttributes(node, {})))
+      return failure();
+    FailureOr<Value> x = input(node, 0);
+    if (failed(x))
+      return failure();
+    RefTensor t = RefTensor::zeros(ElementKind::I64, {});
+    t.ints[0] = typeOf(*x).getNumElements();
+    return one(constant(t));
+  }
   if (op == "ConstantOfShape") {
     if (failed(checkAttributes(node, {"value"})))
       return failure();
@@ -1334,7 +1361,8 @@ llvm::Expected<aonnx::ImportedModel> Importer::run() {
   aonnx::ImportedModel result;
   SmallVector<std::pair<StringRef, StringAttr>> argNames;
 
-  // Initializers: floats are parameters, the rest constants.
+  // Initializers: floating-point tensors are parameters (weights); scalars
+  // (exporters' constants: sqrt(2), epsilons) and integers are constants.
   llvm::StringSet<> initialized;
   for (const auto &init : graph.initializer()) {
     FailureOr<RefTensor> t =
@@ -1342,7 +1370,7 @@ llvm::Expected<aonnx::ImportedModel> Importer::run() {
     if (failed(t))
       return failWith(error);
     initialized.insert(init.name());
-    if (!t->isFloat()) {
+    if (!t->isFloat() || t->size() <= 1) {
       values[init.name()] = constant(*t);
       continue;
     }

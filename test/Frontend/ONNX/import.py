@@ -115,6 +115,65 @@ def main():
         *(a.astype(np.float64) for a in (x, w, bias, scale))), rtol=1e-9,
         atol=1e-12, what="imported block")
 
+    # Decomposed GELU and LayerNormalization, as exporters write them, are
+    # raised to aster.gelu and aster.layer_norm, with the same numbers.
+    x3 = helper.make_tensor_value_info("x", TensorProto.FLOAT, [4, 6])
+    y3 = helper.make_tensor_value_info("y", TensorProto.FLOAT, None)
+    gamma = rng.standard_normal(6).astype(np.float32)
+    beta = rng.standard_normal(6).astype(np.float32)
+    consts = [numpy_helper.from_array(np.array(v, np.float32), n) for n, v in
+              [("sqrt2", np.sqrt(2.0)), ("one", 1.0), ("half", 0.5),
+               ("two", 2.0), ("eps", 1e-5)]]
+    nodes = [
+        helper.make_node("Div", ["x", "sqrt2"], ["z"]),
+        helper.make_node("Erf", ["z"], ["e"]),
+        helper.make_node("Add", ["e", "one"], ["a"]),
+        helper.make_node("Mul", ["x", "a"], ["m"]),
+        helper.make_node("Mul", ["m", "half"], ["g"]),
+        helper.make_node("ReduceMean", ["g"], ["mu"], axes=[-1]),
+        helper.make_node("Sub", ["g", "mu"], ["d"]),
+        helper.make_node("Pow", ["d", "two"], ["sq"]),
+        helper.make_node("ReduceMean", ["sq"], ["var"], axes=[-1]),
+        helper.make_node("Add", ["var", "eps"], ["ve"]),
+        helper.make_node("Sqrt", ["ve"], ["s"]),
+        helper.make_node("Div", ["d", "s"], ["n"]),
+        helper.make_node("Mul", ["n", "gamma"], ["ng"]),
+        helper.make_node("Add", ["ng", "beta"], ["y"]),
+    ]
+    raised = model_of(nodes, [x3], [y3], consts + [
+        numpy_helper.from_array(gamma, "gamma"),
+        numpy_helper.from_array(beta, "beta")], opset=13)
+    out = os.path.join(tmp, "raised.mlir")
+    proc = tool("aster-compile", save(raised, "raised"), "-o", out)
+    if proc.returncode != 0:
+        print("FAIL raised import: " + proc.stderr)
+        sys.exit(1)
+    text = open(out).read()
+    body = text[text.index("{\n"):]
+    if "aster.gelu" not in body or "aster.layer_norm" not in body or \
+            "aster.erf" in body or "aster.sqrt" in body:
+        print("FAIL: the decomposed ops were not raised:\n" + text)
+        sys.exit(1)
+    xv = rng.standard_normal((4, 6)).astype(np.float32)
+    np.save(os.path.join(tmp, "x3.npy"), xv)
+    proc = tool("aster-reference", out, "--weights",
+                os.path.join(tmp, "raised.safetensors"), "-i",
+                "x=" + os.path.join(tmp, "x3.npy"), "-o", os.path.join(tmp, "o3"))
+    if proc.returncode != 0:
+        print("FAIL raised run: " + proc.stderr)
+        sys.exit(1)
+    from math import erf
+    x64 = xv.astype(np.float64)
+    g = 0.5 * x64 * (1 + np.vectorize(erf)(x64 / np.sqrt(2)))
+    mu = g.mean(-1, keepdims=True)
+    ref = (g - mu) / np.sqrt(((g - mu) ** 2).mean(-1, keepdims=True) + 1e-5)
+    # The raised ops use the exact constants; the graph's f32 sqrt(2) and
+    # eps differ by their rounding, far below this tolerance.
+    aster_check.assert_close(np.load(os.path.join(tmp, "o3", "result0.npy")),
+                             ref * gamma.astype(np.float64) +
+                             beta.astype(np.float64), rtol=1e-6, atol=1e-9,
+                             what="raised GELU and layer norm")
+
     # Errors.
     expect_error(tool("aster-compile", path, "--batch", "3"),
                  "input 'x': unsupported: dynamic dimension 'sequence_length' "

@@ -1,0 +1,28 @@
+//===- Passes.td - Passes on the aster dialect -------------*- tablegen -*-===//
+
+#ifndef ASTER_DIALECT_ASTER_TRANSFORMS_PASSES_TD
+#define ASTER_DIALECT_ASTER_TRANSFORMS_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def RaiseDecomposedOps : Pass<"aster-raise-decomposed"> {
+  let summary = "Raise decomposed layer norm and GELU to their aster ops";
+  let description = [{
+    Exporters (ONNX, older PyTorch) spell layer normalisation and GELU as
+    chains of elementwise ops and reductions. This pass finds those chains
+    and replaces them with `aster.layer_norm` and `aster.gelu`, which later
+    phases fuse into one kernel and differentiate with one rule. A chain is
+    raised only when it computes exactly the op (the same operand feeding
+    each use, reductions over the last dimension only, constants equal to
+    `sqrt(2)`, `0.5` and `1` as rounded to their element type):
+
+    - `(x - mean(x)) / sqrt(mean((x - mean(x))^2) + eps)`, the mean over the
+      last dimension with kept dims, becomes `aster.layer_norm x, ones`;
+      a following `* w` and `+ b` with 1-D `w`, `b` are folded into it;
+    - `x * 0.5 * (1 + erf(x / sqrt(2)))` (in any order of the products,
+      `x * (1 / sqrt(2))` too) becomes `aster.gelu x`.
+  }];
+  let dependentDialects = ["::mlir::aster::AsterDialect"];
+}
+
+#endif // ASTER_DIALECT_ASTER_TRANSFORMS_PASSES_TD
