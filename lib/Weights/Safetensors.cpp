@@ -33,11 +33,11 @@ struct DTypeEntry {
   bool isFloat;
 };
 constexpr DTypeEntry kDTypes[] = {
-    {DType::F64, "F64", 8, true},   {DType::F32, "F32", 4, true},
-    {DType::F16, "F16", 2, true},   {DType::BF16, "BF16", 2, true},
-    {DType::I64, "I64", 8, false},  {DType::I32, "I32", 4, false},
-    {DType::I16, "I16", 2, false},  {DType::I8, "I8", 1, false},
-    {DType::U8, "U8", 1, false},    {DType::Bool, "BOOL", 1, false},
+    {DType::F64, "F64", 8, true},  {DType::F32, "F32", 4, true},
+    {DType::F16, "F16", 2, true},  {DType::BF16, "BF16", 2, true},
+    {DType::I64, "I64", 8, false}, {DType::I32, "I32", 4, false},
+    {DType::I16, "I16", 2, false}, {DType::I8, "I8", 1, false},
+    {DType::U8, "U8", 1, false},   {DType::Bool, "BOOL", 1, false},
 };
 
 const DTypeEntry &entry(DType dtype) {
@@ -112,8 +112,8 @@ bool aster::weights::parseHeader(const std::string &prefix, uint64_t fileSize,
           dtypeValue.is_string() ? dtypeFromName(dtypeValue.get<std::string>())
                                  : std::nullopt;
       if (!dtype)
-        return fail(error, where + " has an unsupported dtype " +
-                               dtypeValue.dump());
+        return fail(error,
+                    where + " has an unsupported dtype " + dtypeValue.dump());
       TensorInfo info;
       info.name = name;
       info.dtype = *dtype;
@@ -129,7 +129,8 @@ bool aster::weights::parseHeader(const std::string &prefix, uint64_t fileSize,
         uint64_t dim = d.get<uint64_t>();
         if (dim > (uint64_t(1) << 62) ||
             (dim != 0 && count > (uint64_t(1) << 62) / dim))
-          return fail(error, where + ": shape " + shape.dump() + " is too large");
+          return fail(error,
+                      where + ": shape " + shape.dump() + " is too large");
         count *= dim;
         info.shape.push_back(static_cast<int64_t>(dim));
       }
@@ -244,7 +245,9 @@ uint16_t toHalfBits(double x) {
   return sign | exponent << 10 | mantissa;
 }
 
-double fromHalfBits(uint16_t bits) {
+} // namespace
+
+double aster::weights::halfBitsToDouble(uint16_t bits) {
   double sign = bits & 0x8000 ? -1.0 : 1.0;
   int exponent = bits >> 10 & 0x1f, mantissa = bits & 0x3ff;
   if (exponent == 0)
@@ -253,7 +256,13 @@ double fromHalfBits(uint16_t bits) {
     return mantissa ? NAN : sign * INFINITY;
   return sign * std::ldexp(1024 + mantissa, exponent - 25);
 }
-} // namespace
+
+double aster::weights::bfloat16BitsToDouble(uint16_t bits) {
+  uint32_t wide = static_cast<uint32_t>(bits) << 16;
+  float f;
+  std::memcpy(&f, &wide, 4);
+  return f;
+}
 
 const char *aster::weights::dtypeName(DType dtype) { return entry(dtype).name; }
 uint64_t aster::weights::dtypeSize(DType dtype) { return entry(dtype).size; }
@@ -312,8 +321,8 @@ bool Checkpoint::readFloats(const TensorInfo &tensor, std::vector<double> &out,
   std::string bytes(tensor.bytes, '\0');
   if (!in || !in.seekg(static_cast<std::streamoff>(tensor.offset)) ||
       !in.read(bytes.data(), static_cast<std::streamsize>(tensor.bytes)))
-    return fail(error, tensor.file + ": cannot read tensor '" + tensor.name +
-                           "'");
+    return fail(error,
+                tensor.file + ": cannot read tensor '" + tensor.name + "'");
   int64_t n = tensor.numElements();
   out.resize(n);
   const char *p = bytes.data();
@@ -328,19 +337,12 @@ bool Checkpoint::readFloats(const TensorInfo &tensor, std::vector<double> &out,
       out[i] = f;
       break;
     }
-    case DType::F16: {
-      uint16_t h;
-      std::memcpy(&h, p + 2 * i, 2);
-      out[i] = fromHalfBits(h);
-      break;
-    }
+    case DType::F16:
     case DType::BF16: {
       uint16_t h;
       std::memcpy(&h, p + 2 * i, 2);
-      uint32_t bits = static_cast<uint32_t>(h) << 16;
-      float f;
-      std::memcpy(&f, &bits, 4);
-      out[i] = f;
+      out[i] = tensor.dtype == DType::F16 ? halfBitsToDouble(h)
+                                          : bfloat16BitsToDouble(h);
       break;
     }
     default:

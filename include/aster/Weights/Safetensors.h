@@ -77,6 +77,10 @@ struct TensorData {
   std::string bytes;
 };
 
+/// The value of an IEEE half (F16) or bfloat16 (BF16) bit pattern.
+double halfBitsToDouble(uint16_t bits);
+double bfloat16BitsToDouble(uint16_t bits);
+
 /// Encodes `values` as `dtype` (F64, F32, F16 or BF16), rounding to nearest
 /// even once from double.
 std::string encodeFloats(const std::vector<double> &values, DType dtype);

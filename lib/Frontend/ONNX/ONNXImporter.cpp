@@ -38,10 +38,7 @@ namespace {
 /// A failure (the message is in Importer::error) that converts to any
 /// FailureOr and to LogicalResult.
 struct Failed {
-  template <typename T>
-  operator FailureOr<T>() const {
-    return failure();
-  }
+  template <typename T> operator FailureOr<T>() const { return failure(); }
   operator LogicalResult() const { return failure(); }
 };
 
@@ -69,23 +66,6 @@ std::string onnxTypeName(int32_t type) {
     return ::onnx::TensorProto::DataType_Name(
         static_cast<::onnx::TensorProto::DataType>(type));
   return "type " + std::to_string(type);
-}
-
-double halfToDouble(uint16_t bits) {
-  double sign = bits & 0x8000 ? -1.0 : 1.0;
-  int exponent = bits >> 10 & 0x1f, mantissa = bits & 0x3ff;
-  if (exponent == 0)
-    return sign * std::ldexp(mantissa, -24);
-  if (exponent == 31)
-    return mantissa ? NAN : sign * INFINITY;
-  return sign * std::ldexp(1024 + mantissa, exponent - 25);
-}
-
-double bf16ToDouble(uint16_t bits) {
-  uint32_t wide = static_cast<uint32_t>(bits) << 16;
-  float f;
-  std::memcpy(&f, &wide, 4);
-  return f;
 }
 
 class Importer {
@@ -123,8 +103,7 @@ private:
   bool hasInput(const Node &node, int index) const {
     return index < node.input_size() && !node.input(index).empty();
   }
-  FailureOr<RefTensor> knownInput(const Node &node, int index,
-                                  StringRef role);
+  FailureOr<RefTensor> knownInput(const Node &node, int index, StringRef role);
   FailureOr<SmallVector<int64_t>> intsInput(const Node &node, int index,
                                             StringRef role);
 
@@ -150,9 +129,12 @@ private:
       return std::nullopt;
     return SmallVector<int64_t>(a->ints().begin(), a->ints().end());
   }
-  LogicalResult checkAttributes(const Node &node,
-                                ArrayRef<StringRef> allowed);
+  LogicalResult checkAttributes(const Node &node, ArrayRef<StringRef> allowed);
   FailureOr<int64_t> axis(const Node &node, int64_t axis, int64_t rank);
+  /// The `axes` of a node: its optional input 1 from `inputFromOpset` on,
+  /// its attribute before.
+  FailureOr<SmallVector<int64_t>> axesOf(const Node &node,
+                                         int64_t inputFromOpset);
 
   // Conversion.
   LogicalResult convert(const Node &node);
@@ -196,10 +178,9 @@ private:
               b.getContext(), b.getLoc(), state.operands,
               state.attributes.getDictionary(b.getContext()),
               state.getRawProperties(), state.regions, types)))
-        return fail(node, message.empty()
-                              ? "operands do not fit " +
-                                    OpT::getOperationName().str()
-                              : message);
+        return fail(node, message.empty() ? "operands do not fit " +
+                                                OpT::getOperationName().str()
+                                          : message);
     }
     state.types.assign(types.begin(), types.end());
     return b.create(state)->getResult(0);
@@ -234,8 +215,7 @@ FailureOr<RefTensor> Importer::tensorFromProto(const ::onnx::TensorProto &t,
     return failWith("segmented tensors are unsupported");
   std::optional<ElementKind> kind = kindOfONNX(t.data_type());
   if (!kind)
-    return failWith("unsupported element type " +
-                    onnxTypeName(t.data_type()));
+    return failWith("unsupported element type " + onnxTypeName(t.data_type()));
   SmallVector<int64_t> shape;
   int64_t count = 1;
   for (int64_t d : t.dims()) {
@@ -246,10 +226,9 @@ FailureOr<RefTensor> Importer::tensorFromProto(const ::onnx::TensorProto &t,
   }
   RefTensor out = RefTensor::zeros(*kind, shape);
   const std::string &raw = t.raw_data();
-  size_t width = *kind == ElementKind::I1 ? 1
-                 : (*kind == ElementKind::F16 || *kind == ElementKind::BF16)
-                     ? 2
-                 : *kind == ElementKind::I64 ? 8
+  size_t width = *kind == ElementKind::I1                                    ? 1
+                 : (*kind == ElementKind::F16 || *kind == ElementKind::BF16) ? 2
+                 : *kind == ElementKind::I64                                 ? 8
                                              : 4;
   if (t.has_raw_data()) {
     if (raw.size() != static_cast<size_t>(count) * width)
@@ -268,8 +247,9 @@ FailureOr<RefTensor> Importer::tensorFromProto(const ::onnx::TensorProto &t,
       case ElementKind::BF16: {
         uint16_t h;
         std::memcpy(&h, p, 2);
-        out.floats[i] =
-            *kind == ElementKind::F16 ? halfToDouble(h) : bf16ToDouble(h);
+        out.floats[i] = *kind == ElementKind::F16
+                            ? ::aster::weights::halfBitsToDouble(h)
+                            : ::aster::weights::bfloat16BitsToDouble(h);
         break;
       }
       case ElementKind::I32: {
@@ -305,10 +285,12 @@ FailureOr<RefTensor> Importer::tensorFromProto(const ::onnx::TensorProto &t,
       out.floats[i] = t.float_data(i);
       break;
     case ElementKind::F16:
-      out.floats[i] = halfToDouble(static_cast<uint16_t>(t.int32_data(i)));
+      out.floats[i] = ::aster::weights::halfBitsToDouble(
+          static_cast<uint16_t>(t.int32_data(i)));
       break;
     case ElementKind::BF16:
-      out.floats[i] = bf16ToDouble(static_cast<uint16_t>(t.int32_data(i)));
+      out.floats[i] = ::aster::weights::bfloat16BitsToDouble(
+          static_cast<uint16_t>(t.int32_data(i)));
       break;
     case ElementKind::I32:
       out.ints[i] = t.int32_data(i);
@@ -345,7 +327,8 @@ Value Importer::constant(const RefTensor &t) {
     unsigned width = type.getElementType().getIntOrFloatBitWidth();
     SmallVector<APInt> ints;
     for (int64_t v : t.ints)
-      ints.push_back(APInt(width, v, /*isSigned=*/true, /*implicitTrunc=*/true));
+      ints.push_back(
+          APInt(width, v, /*isSigned=*/true, /*implicitTrunc=*/true));
     attr = DenseElementsAttr::get(type, ints);
   }
   Value result = ConstantOp::create(b, attr);
@@ -387,8 +370,8 @@ FailureOr<RefTensor> Importer::knownInput(const Node &node, int index,
   return it->second;
 }
 
-FailureOr<SmallVector<int64_t>>
-Importer::intsInput(const Node &node, int index, StringRef role) {
+FailureOr<SmallVector<int64_t>> Importer::intsInput(const Node &node, int index,
+                                                    StringRef role) {
   FailureOr<RefTensor> t = knownInput(node, index, role);
   if (failed(t))
     return failure();
@@ -415,6 +398,17 @@ FailureOr<int64_t> Importer::axis(const Node &node, int64_t value,
   return value < 0 ? value + rank : value;
 }
 
+FailureOr<SmallVector<int64_t>> Importer::axesOf(const Node &node,
+                                                 int64_t inputFromOpset) {
+  if (opset < inputFromOpset)
+    return attrInts(node, "axes").value_or(SmallVector<int64_t>());
+  if (attr(node, "axes"))
+    return fail(node, "axes is an input in this opset, not an attribute");
+  if (!hasInput(node, 1))
+    return SmallVector<int64_t>();
+  return intsInput(node, 1, "axes");
+}
+
 //===----------------------------------------------------------------------===//
 // Converters
 //===----------------------------------------------------------------------===//
@@ -429,10 +423,10 @@ FailureOr<Value> Importer::elementwise(const Node &node) {
   StringRef op = node.op_type();
   if (op == "Pow") {
     if (!isa<FloatType>(lt))
-      return fail(node, "unsupported: Pow of " +
-                            std::string(interp::kindName(
-                                *interp::elementKindOf(lt))) +
-                            " base");
+      return fail(
+          node, "unsupported: Pow of " +
+                    std::string(interp::kindName(*interp::elementKindOf(lt))) +
+                    " base");
     Value exponent = *rhs;
     if (rt != lt)
       exponent = CastOp::create(
@@ -451,11 +445,11 @@ FailureOr<Value> Importer::elementwise(const Node &node) {
     return make<MulOp>(node, *lhs, *rhs);
   if (op == "Div")
     return make<DivOp>(node, *lhs, *rhs);
-  ComparePredicate predicate = op == "Equal"            ? ComparePredicate::eq
-                               : op == "Less"           ? ComparePredicate::lt
-                               : op == "LessOrEqual"    ? ComparePredicate::le
-                               : op == "Greater"        ? ComparePredicate::gt
-                                                        : ComparePredicate::ge;
+  ComparePredicate predicate = op == "Equal"         ? ComparePredicate::eq
+                               : op == "Less"        ? ComparePredicate::lt
+                               : op == "LessOrEqual" ? ComparePredicate::le
+                               : op == "Greater"     ? ComparePredicate::gt
+                                                     : ComparePredicate::ge;
   return make<CompareOp>(node, predicate, *lhs, *rhs);
 }
 
@@ -656,9 +650,8 @@ FailureOr<SmallVector<Value>> Importer::layerNorm(const Node &node) {
       axes.push_back(d);
     Value mean = ReduceOp::create(b, ReduceKind::mean, *x, axes, true);
     Value centered = SubOp::create(b, *x, mean);
-    Value var = ReduceOp::create(b, ReduceKind::mean,
-                                 MulOp::create(b, centered, centered), axes,
-                                 true);
+    Value var = ReduceOp::create(
+        b, ReduceKind::mean, MulOp::create(b, centered, centered), axes, true);
     Value inv = RsqrtOp::create(b, AddOp::create(b, var, scalar(eps, et)));
     results.push_back(mean);
     results.push_back(inv);
@@ -667,8 +660,8 @@ FailureOr<SmallVector<Value>> Importer::layerNorm(const Node &node) {
 }
 
 FailureOr<Value> Importer::reduce(const Node &node, ReduceKind kind) {
-  if (failed(checkAttributes(node, {"axes", "keepdims",
-                                    "noop_with_empty_axes"})))
+  if (failed(
+          checkAttributes(node, {"axes", "keepdims", "noop_with_empty_axes"})))
     return failure();
   FailureOr<Value> x = input(node, 0);
   if (failed(x))
@@ -678,22 +671,12 @@ FailureOr<Value> Importer::reduce(const Node &node, ReduceKind kind) {
     return fail(node, "unsupported: boolean input");
   if (kind == ReduceKind::mean && !isa<FloatType>(type.getElementType()))
     return fail(node, "unsupported: ReduceMean of integers");
-  SmallVector<int64_t> axes;
   // ReduceSum takes axes as an input from opset 13, the others from 18.
-  bool axesInput = node.op_type() == "ReduceSum" ? opset >= 13 : opset >= 18;
-  if (axesInput) {
-    if (attr(node, "axes"))
-      return fail(node, "axes is an input in this opset, not an attribute");
-    if (hasInput(node, 1)) {
-      FailureOr<SmallVector<int64_t>> given = intsInput(node, 1, "axes");
-      if (failed(given))
-        return failure();
-      axes = *given;
-    }
-  } else if (std::optional<SmallVector<int64_t>> given =
-                 attrInts(node, "axes")) {
-    axes = *given;
-  }
+  FailureOr<SmallVector<int64_t>> given =
+      axesOf(node, node.op_type() == "ReduceSum" ? 13 : 18);
+  if (failed(given))
+    return failure();
+  SmallVector<int64_t> axes = *given;
   bool keep = attrInt(node, "keepdims", 1);
   if (axes.empty()) {
     if (attrInt(node, "noop_with_empty_axes", 0))
@@ -745,8 +728,8 @@ FailureOr<Value> Importer::reshape(const Node &node) {
       return fail(node, "shape has a negative dimension " + Twine(d));
     shape.push_back(d);
     if (llvm::MulOverflow(product, d, product))
-      return fail(node, "shape " + interp::shapeToString(*target) +
-                            " is too large");
+      return fail(node,
+                  "shape " + interp::shapeToString(*target) + " is too large");
   }
   int64_t count = interp::numElements(in);
   if (inferred >= 0) {
@@ -768,20 +751,10 @@ FailureOr<Value> Importer::unsqueezeOrSqueeze(const Node &node,
   FailureOr<Value> x = input(node, 0);
   if (failed(x))
     return failure();
-  SmallVector<int64_t> axes;
-  if (opset >= 13) {
-    if (attr(node, "axes"))
-      return fail(node, "axes is an input in this opset, not an attribute");
-    if (hasInput(node, 1)) {
-      FailureOr<SmallVector<int64_t>> given = intsInput(node, 1, "axes");
-      if (failed(given))
-        return failure();
-      axes = *given;
-    }
-  } else if (std::optional<SmallVector<int64_t>> given =
-                 attrInts(node, "axes")) {
-    axes = *given;
-  }
+  FailureOr<SmallVector<int64_t>> given = axesOf(node, 13);
+  if (failed(given))
+    return failure();
+  SmallVector<int64_t> axes = *given;
   ArrayRef<int64_t> in = typeOf(*x).getShape();
   if (unsqueeze) {
     int64_t rank = in.size() + axes.size();
@@ -889,10 +862,9 @@ FailureOr<Value> Importer::slice(const Node &node) {
     step[*ax] = steps[i];
   }
   bool unit = llvm::all_of(step, [](int64_t s) { return s == 1; });
-  return make<SliceOp>(node, *x, ArrayRef<int64_t>(start),
-                       ArrayRef<int64_t>(limit),
-                       unit ? DenseI64ArrayAttr()
-                            : b.getDenseI64ArrayAttr(step));
+  return make<SliceOp>(
+      node, *x, ArrayRef<int64_t>(start), ArrayRef<int64_t>(limit),
+      unit ? DenseI64ArrayAttr() : b.getDenseI64ArrayAttr(step));
 }
 
 FailureOr<SmallVector<Value>> Importer::split(const Node &node) {
@@ -1039,8 +1011,8 @@ FailureOr<SmallVector<Value>> Importer::convertNode(const Node &node) {
     return SmallVector<Value>{*v};
   };
   if (!node.domain().empty() && node.domain() != "ai.onnx")
-    return one(fail(node, "unsupported: operator domain '" + node.domain() +
-                              "'"));
+    return one(
+        fail(node, "unsupported: operator domain '" + node.domain() + "'"));
   if (llvm::is_contained({"Add", "Sub", "Mul", "Div", "Pow", "Equal", "Less",
                           "LessOrEqual", "Greater", "GreaterOrEqual"},
                          op))
@@ -1163,7 +1135,8 @@ FailureOr<SmallVector<Value>> Importer::convertNode(const Node &node) {
         if (d != *ax &&
             typeOf(v).getDimSize(d) != typeOf(inputs[0]).getDimSize(d))
           return one(fail(node, "inputs differ outside the axis"));
-    return one(make<ConcatOp>(node, ValueRange(inputs), static_cast<uint64_t>(*ax)));
+    return one(
+        make<ConcatOp>(node, ValueRange(inputs), static_cast<uint64_t>(*ax)));
   }
   if (op == "Where") {
     if (failed(checkAttributes(node, {})))
@@ -1174,8 +1147,8 @@ FailureOr<SmallVector<Value>> Importer::convertNode(const Node &node) {
     SmallVector<int64_t> s1, s2;
     if (!typeOf(*c).getElementType().isInteger(1) ||
         typeOf(*x).getElementType() != typeOf(*y).getElementType() ||
-        !::mlir::OpTrait::util::getBroadcastedShape(typeOf(*x).getShape(),
-                                                    typeOf(*y).getShape(), s1) ||
+        !::mlir::OpTrait::util::getBroadcastedShape(
+            typeOf(*x).getShape(), typeOf(*y).getShape(), s1) ||
         !::mlir::OpTrait::util::getBroadcastedShape(typeOf(*c).getShape(), s1,
                                                     s2))
       return one(fail(node, "condition, X and Y do not match"));
@@ -1192,11 +1165,10 @@ FailureOr<SmallVector<Value>> Importer::convertNode(const Node &node) {
     if (!::mlir::OpTrait::util::getBroadcastedShape(typeOf(*x).getShape(),
                                                     *shape, result))
       return one(fail(node, "shape does not broadcast with the input"));
-    return one(BroadcastOp::create(
-                   b,
-                   RankedTensorType::get(result, typeOf(*x).getElementType()),
-                   *x)
-                   .getResult());
+    return one(
+        BroadcastOp::create(
+            b, RankedTensorType::get(result, typeOf(*x).getElementType()), *x)
+            .getResult());
   }
   if (op == "Cast") {
     if (failed(checkAttributes(node, {"to", "saturate"})))
@@ -1208,13 +1180,12 @@ FailureOr<SmallVector<Value>> Importer::convertNode(const Node &node) {
     if (!kind)
       return one(fail(node, "unsupported: cast to " +
                                 onnxTypeName(attrInt(node, "to", 0))));
-    return one(
-        CastOp::create(b,
-                       RankedTensorType::get(
-                           typeOf(*x).getShape(),
-                           interp::elementTypeOf(b.getContext(), *kind)),
-                       *x)
-            .getResult());
+    return one(CastOp::create(b,
+                              RankedTensorType::get(
+                                  typeOf(*x).getShape(),
+                                  interp::elementTypeOf(b.getContext(), *kind)),
+                              *x)
+                   .getResult());
   }
   if (op == "Shape") {
     if (failed(checkAttributes(node, {"start", "end"})))
@@ -1231,8 +1202,8 @@ FailureOr<SmallVector<Value>> Importer::convertNode(const Node &node) {
     };
     int64_t start = clampIndex(attrInt(node, "start", 0));
     int64_t end = clampIndex(attrInt(node, "end", rank));
-    RefTensor t = RefTensor::zeros(ElementKind::I64,
-                                   {std::max<int64_t>(end - start, 0)});
+    RefTensor t =
+        RefTensor::zeros(ElementKind::I64, {std::max<int64_t>(end - start, 0)});
     for (int64_t i = start; i < end; ++i)
       t.ints[i - start] = shape[i];
     return one(constant(t));
@@ -1354,8 +1325,7 @@ llvm::Expected<aonnx::ImportedModel> Importer::run() {
 
   OwningOpRef<ModuleOp> module = ModuleOp::create(fileLoc);
   b.setInsertionPointToEnd(module->getBody());
-  auto function =
-      func::FuncOp::create(b, "forward", b.getFunctionType({}, {}));
+  auto function = func::FuncOp::create(b, "forward", b.getFunctionType({}, {}));
   Block *body = function.addEntryBlock();
   b.setInsertionPointToStart(body);
   aonnx::ImportedModel result;
@@ -1376,8 +1346,8 @@ llvm::Expected<aonnx::ImportedModel> Importer::run() {
     }
     Value arg = body->addArgument(t->type(b.getContext()), fileLoc);
     values[init.name()] = arg;
-    argNames.push_back({AsterDialect::kNameAttrName,
-                        b.getStringAttr(init.name())});
+    argNames.push_back(
+        {AsterDialect::kNameAttrName, b.getStringAttr(init.name())});
     ::aster::weights::DType dtype =
         t->kind == ElementKind::BF16  ? ::aster::weights::DType::BF16
         : t->kind == ElementKind::F16 ? ::aster::weights::DType::F16
@@ -1434,8 +1404,8 @@ llvm::Expected<aonnx::ImportedModel> Importer::run() {
       }
       std::string name = StringRef(d.dim_param()).lower();
       bool isBatch = StringRef(name).contains("batch");
-      bool isSeq = StringRef(name).contains("seq") ||
-                   StringRef(name).contains("length");
+      bool isSeq =
+          StringRef(name).contains("seq") || StringRef(name).contains("length");
       if (isBatch && options.batch > 0)
         shape.push_back(options.batch);
       else if (isSeq && options.seq > 0)
@@ -1449,8 +1419,8 @@ llvm::Expected<aonnx::ImportedModel> Importer::run() {
                               interp::elementTypeOf(b.getContext(), *kind)),
         fileLoc);
     values[in.name()] = arg;
-    argNames.push_back({AsterDialect::kDataAttrName,
-                        b.getStringAttr(in.name())});
+    argNames.push_back(
+        {AsterDialect::kDataAttrName, b.getStringAttr(in.name())});
   }
 
   for (const auto &[name, value] : options.constantInputs)
@@ -1472,8 +1442,8 @@ llvm::Expected<aonnx::ImportedModel> Importer::run() {
     if (out.type().has_tensor_type()) {
       const auto &tt = out.type().tensor_type();
       std::optional<ElementKind> kind = kindOfONNX(tt.elem_type());
-      if (kind && interp::elementTypeOf(b.getContext(), *kind) !=
-                      type.getElementType())
+      if (kind &&
+          interp::elementTypeOf(b.getContext(), *kind) != type.getElementType())
         return failWith(path + ": output '" + out.name() +
                         "' has another element type than declared");
       if (tt.has_shape()) {
@@ -1491,8 +1461,8 @@ llvm::Expected<aonnx::ImportedModel> Importer::run() {
   }
   b.setLoc(fileLoc);
   func::ReturnOp::create(b, outputs);
-  function.setFunctionType(b.getFunctionType(
-      body->getArgumentTypes(), ValueRange(outputs).getTypes()));
+  function.setFunctionType(b.getFunctionType(body->getArgumentTypes(),
+                                             ValueRange(outputs).getTypes()));
   for (auto [i, entry] : llvm::enumerate(argNames))
     function.setArgAttr(i, entry.first, entry.second);
 
@@ -1511,9 +1481,9 @@ mlir::aster::onnx::importModel(MLIRContext &context, StringRef path,
   llvm::ErrorOr<std::unique_ptr<llvm::MemoryBuffer>> buffer =
       llvm::MemoryBuffer::getFile(path, /*IsText=*/false);
   if (!buffer)
-    return llvm::createStringError(llvm::inconvertibleErrorCode(),
-                                   path + ": cannot read: " +
-                                       buffer.getError().message());
+    return llvm::createStringError(
+        llvm::inconvertibleErrorCode(),
+        path + ": cannot read: " + buffer.getError().message());
   return importModelFromBytes(context, (*buffer)->getBuffer(), path, options);
 }
 
