@@ -145,6 +145,7 @@ private:
   FailureOr<Value> matmul(const Node &node);
   FailureOr<Value> gemm(const Node &node);
   FailureOr<SmallVector<Value>> layerNorm(const Node &node);
+  FailureOr<Value> rmsNorm(const Node &node);
   FailureOr<Value> reduce(const Node &node, ReduceKind kind);
   FailureOr<Value> reshape(const Node &node);
   FailureOr<Value> unsqueezeOrSqueeze(const Node &node, bool unsqueeze);
@@ -659,6 +660,42 @@ FailureOr<SmallVector<Value>> Importer::layerNorm(const Node &node) {
   return results;
 }
 
+FailureOr<Value> Importer::rmsNorm(const Node &node) {
+  if (failed(checkAttributes(node, {"axis", "epsilon", "stash_type"})))
+    return failure();
+  FailureOr<Value> x = input(node, 0), scale = input(node, 1);
+  if (failed(x) || failed(scale))
+    return failure();
+  RankedTensorType type = typeOf(*x);
+  Type et = type.getElementType();
+  if (!isa<FloatType>(et))
+    return fail(node, "unsupported: integer input");
+  if (typeOf(*scale).getElementType() != et)
+    return fail(node, "Scale has another element type than X");
+  if (attrInt(node, "stash_type", 1) != 1)
+    return fail(node, "unsupported: stash_type other than float32");
+  FailureOr<int64_t> a = axis(node, attrInt(node, "axis", -1), type.getRank());
+  if (failed(a))
+    return failure();
+  ArrayRef<int64_t> shape = type.getShape();
+  int64_t outer = interp::numElements(shape.take_front(*a));
+  int64_t inner = interp::numElements(shape.drop_front(*a));
+  // Normalise [outer, inner] rows with unit weight, then apply the scale,
+  // which broadcasts to the normalised dimensions.
+  RefTensor ones = RefTensor::zeros(*interp::elementKindOf(et), {inner});
+  for (double &v : ones.floats)
+    v = 1.0;
+  Value normed =
+      RmsNormOp::create(b, reshapeTo(*x, {outer, inner}), constant(ones),
+                        APFloat(attrFloat(node, "epsilon", 1e-5)));
+  FailureOr<Value> y = make<MulOp>(node, reshapeTo(normed, shape), *scale);
+  if (failed(y))
+    return failure();
+  if (typeOf(*y).getShape() != shape)
+    return fail(node, "Scale does not broadcast to the normalised shape");
+  return *y;
+}
+
 FailureOr<Value> Importer::reduce(const Node &node, ReduceKind kind) {
   if (failed(
           checkAttributes(node, {"axes", "keepdims", "noop_with_empty_axes"})))
@@ -1029,6 +1066,8 @@ FailureOr<SmallVector<Value>> Importer::convertNode(const Node &node) {
     return one(gemm(node));
   if (op == "LayerNormalization")
     return layerNorm(node);
+  if (op == "RMSNormalization")
+    return one(rmsNorm(node));
   if (op == "ReduceMean")
     return one(reduce(node, ReduceKind::mean));
   if (op == "ReduceSum")
