@@ -208,7 +208,57 @@ struct AbsorbLayerNormAffine : RewritePattern {
   }
 };
 
-/// x * 0.5 * (1 + erf(x / sqrt(2))), the products in any order: gelu(x).
+/// Whether `v` is x^3: pow(x, 3), x * (x * x) or (x * x) * x.
+bool isCube(Value v, Value x) {
+  if (auto pow = v.getDefiningOp<PowOp>())
+    return pow.getLhs() == x && isSplatOf(pow.getRhs(), 3.0);
+  auto mul = v.getDefiningOp<MulOp>();
+  if (!mul)
+    return false;
+  for (Value candidate : {mul.getLhs(), mul.getRhs()}) {
+    auto square = candidate.getDefiningOp<MulOp>();
+    if (square && square.getLhs() == x && square.getRhs() == x &&
+        other(mul, candidate) == x)
+      return true;
+  }
+  return false;
+}
+
+/// Whether `v` is `c * y` (either order) with `c` a splat of `exact`; returns
+/// y.
+Value scaledBy(Value v, double exact) {
+  auto mul = v.getDefiningOp<MulOp>();
+  if (!mul)
+    return {};
+  for (Value candidate : {mul.getLhs(), mul.getRhs()})
+    if (isSplatOf(candidate, exact))
+      return other(mul, candidate);
+  return {};
+}
+
+/// Whether `z` is x / sqrt(2) (or x * (1 / sqrt(2))): erf's argument in the
+/// exact GELU.
+bool isErfArgument(Value z, Value x) {
+  if (auto div = z.getDefiningOp<DivOp>())
+    return div.getLhs() == x && isSplatOf(div.getRhs(), std::sqrt(2.0));
+  return scaledBy(z, 1.0 / std::sqrt(2.0)) == x;
+}
+
+/// Whether `z` is sqrt(2 / pi) * (x + 0.044715 * x^3): tanh's argument in
+/// the tanh GELU (GPT-2's gelu_new).
+bool isTanhArgument(Value z, Value x) {
+  Value sum = scaledBy(z, std::sqrt(2.0 / M_PI));
+  auto add = sum ? sum.getDefiningOp<AddOp>() : AddOp();
+  if (!add)
+    return false;
+  Value cubic = other(add, x);
+  Value cube = cubic ? scaledBy(cubic, 0.044715) : Value();
+  return cube && isCube(cube, x);
+}
+
+/// x * 0.5 * (1 + erf(x / sqrt(2))) and
+/// x * 0.5 * (1 + tanh(sqrt(2 / pi) * (x + 0.044715 * x^3))), the products
+/// in any order: gelu(x), exact or tanh.
 struct RaiseGelu : OpRewritePattern<MulOp> {
   using OpRewritePattern::OpRewritePattern;
 
@@ -227,39 +277,37 @@ struct RaiseGelu : OpRewritePattern<MulOp> {
     }
     if (factors.size() != 3)
       return rewriter.notifyMatchFailure(root, "not three factors");
-    Value half, onePlusErf, x;
+    Value half, onePlus, x;
     for (Value f : factors) {
       if (!half && isSplatOf(f, 0.5))
         half = f;
-      else if (!onePlusErf && f.getDefiningOp<AddOp>())
-        onePlusErf = f;
+      else if (!onePlus && f.getDefiningOp<AddOp>())
+        onePlus = f;
       else
         x = f;
     }
-    if (!half || !onePlusErf || !x || x.getType() != root.getType())
+    if (!half || !onePlus || !x || x.getType() != root.getType())
       return rewriter.notifyMatchFailure(root, "not x * 0.5 * (1 + ...)");
-    auto add = onePlusErf.getDefiningOp<AddOp>();
-    Value one, erfValue;
+    auto add = onePlus.getDefiningOp<AddOp>();
+    Value one, activation;
     for (Value candidate : {add.getLhs(), add.getRhs()})
       if (isSplatOf(candidate, 1.0)) {
         one = candidate;
-        erfValue = other(add, candidate);
+        activation = other(add, candidate);
       }
-    auto erf = erfValue ? erfValue.getDefiningOp<ErfOp>() : ErfOp();
-    if (!one || !erf || add.getType() != root.getType())
-      return rewriter.notifyMatchFailure(root, "not 1 + erf(...)");
-    Value scaled = erf.getInput();
-    bool scaledOk = false;
-    if (auto div = scaled.getDefiningOp<DivOp>())
-      scaledOk = div.getLhs() == x && isSplatOf(div.getRhs(), std::sqrt(2.0));
-    else if (auto mul = scaled.getDefiningOp<MulOp>())
-      for (Value candidate : {mul.getLhs(), mul.getRhs()})
-        scaledOk |= other(mul, candidate) == x &&
-                    isSplatOf(candidate, 1.0 / std::sqrt(2.0));
-    if (!scaledOk || scaled.getType() != root.getType())
-      return rewriter.notifyMatchFailure(root, "not erf(x / sqrt(2))");
-    rewriter.replaceOpWithNewOp<GeluOp>(root, x, GeluApproximation::none);
-    return success();
+    if (!one || !activation || add.getType() != root.getType())
+      return rewriter.notifyMatchFailure(root, "not 1 + f(...)");
+    if (auto erf = activation.getDefiningOp<ErfOp>();
+        erf && isErfArgument(erf.getInput(), x)) {
+      rewriter.replaceOpWithNewOp<GeluOp>(root, x, GeluApproximation::none);
+      return success();
+    }
+    if (auto tanh = activation.getDefiningOp<TanhOp>();
+        tanh && isTanhArgument(tanh.getInput(), x)) {
+      rewriter.replaceOpWithNewOp<GeluOp>(root, x, GeluApproximation::tanh);
+      return success();
+    }
+    return rewriter.notifyMatchFailure(root, "not a GELU's erf or tanh");
   }
 };
 

@@ -133,3 +133,70 @@ func.func @not_gelu(%x: tensor<6xf32>, %y: tensor<6xf32>) -> (tensor<6xf32>, ten
   %g2 = aster.mul %m2, %half : tensor<6xf32>, tensor<f32> -> tensor<6xf32>
   return %g, %g2 : tensor<6xf32>, tensor<6xf32>
 }
+
+// -----
+
+// GPT-2's gelu_new: 0.5 * x * (1 + tanh(sqrt(2/pi) * (x + 0.044715 * x^3))).
+// CHECK-LABEL: func @gelu_tanh
+// CHECK-NEXT: %[[G:.*]] = aster.gelu %arg0 approximate = tanh : tensor<2x6xf32>
+// CHECK-NEXT: return %[[G]]
+func.func @gelu_tanh(%x: tensor<2x6xf32>) -> tensor<2x6xf32> {
+  %three = aster.constant dense<3.0> : tensor<f32>
+  %c = aster.constant dense<0.044715> : tensor<f32>
+  %k = aster.constant dense<0.797884583> : tensor<f32>
+  %one = aster.constant dense<1.0> : tensor<f32>
+  %half = aster.constant dense<0.5> : tensor<f32>
+  %cube = aster.pow %x, %three : tensor<2x6xf32>, tensor<f32> -> tensor<2x6xf32>
+  %cc = aster.mul %cube, %c : tensor<2x6xf32>, tensor<f32> -> tensor<2x6xf32>
+  %s = aster.add %x, %cc : tensor<2x6xf32>, tensor<2x6xf32> -> tensor<2x6xf32>
+  %z = aster.mul %k, %s : tensor<f32>, tensor<2x6xf32> -> tensor<2x6xf32>
+  %t = aster.tanh %z : tensor<2x6xf32>
+  %a = aster.add %one, %t : tensor<f32>, tensor<2x6xf32> -> tensor<2x6xf32>
+  %h = aster.mul %half, %x : tensor<f32>, tensor<2x6xf32> -> tensor<2x6xf32>
+  %g = aster.mul %h, %a : tensor<2x6xf32>, tensor<2x6xf32> -> tensor<2x6xf32>
+  return %g : tensor<2x6xf32>
+}
+
+// -----
+
+// The cube as x * (x * x).
+// CHECK-LABEL: func @gelu_tanh_products
+// CHECK-NEXT: %[[G:.*]] = aster.gelu %arg0 approximate = tanh : tensor<6xf32>
+func.func @gelu_tanh_products(%x: tensor<6xf32>) -> tensor<6xf32> {
+  %c = aster.constant dense<0.044715> : tensor<f32>
+  %k = aster.constant dense<0.797884583> : tensor<f32>
+  %one = aster.constant dense<1.0> : tensor<f32>
+  %half = aster.constant dense<0.5> : tensor<f32>
+  %sq = aster.mul %x, %x : tensor<6xf32>, tensor<6xf32> -> tensor<6xf32>
+  %cube = aster.mul %x, %sq : tensor<6xf32>, tensor<6xf32> -> tensor<6xf32>
+  %cc = aster.mul %c, %cube : tensor<f32>, tensor<6xf32> -> tensor<6xf32>
+  %s = aster.add %cc, %x : tensor<6xf32>, tensor<6xf32> -> tensor<6xf32>
+  %z = aster.mul %s, %k : tensor<6xf32>, tensor<f32> -> tensor<6xf32>
+  %t = aster.tanh %z : tensor<6xf32>
+  %a = aster.add %t, %one : tensor<6xf32>, tensor<f32> -> tensor<6xf32>
+  %m = aster.mul %x, %a : tensor<6xf32>, tensor<6xf32> -> tensor<6xf32>
+  %g = aster.mul %m, %half : tensor<6xf32>, tensor<f32> -> tensor<6xf32>
+  return %g : tensor<6xf32>
+}
+
+// -----
+
+// Not the tanh GELU: 0.0447 is not GELU's coefficient.
+// CHECK-LABEL: func @not_gelu_tanh
+// CHECK-NOT: aster.gelu
+func.func @not_gelu_tanh(%x: tensor<6xf32>) -> tensor<6xf32> {
+  %three = aster.constant dense<3.0> : tensor<f32>
+  %c = aster.constant dense<0.0447> : tensor<f32>
+  %k = aster.constant dense<0.797884583> : tensor<f32>
+  %one = aster.constant dense<1.0> : tensor<f32>
+  %half = aster.constant dense<0.5> : tensor<f32>
+  %cube = aster.pow %x, %three : tensor<6xf32>, tensor<f32> -> tensor<6xf32>
+  %cc = aster.mul %cube, %c : tensor<6xf32>, tensor<f32> -> tensor<6xf32>
+  %s = aster.add %x, %cc : tensor<6xf32>, tensor<6xf32> -> tensor<6xf32>
+  %z = aster.mul %k, %s : tensor<f32>, tensor<6xf32> -> tensor<6xf32>
+  %t = aster.tanh %z : tensor<6xf32>
+  %a = aster.add %one, %t : tensor<f32>, tensor<6xf32> -> tensor<6xf32>
+  %m = aster.mul %x, %a : tensor<6xf32>, tensor<6xf32> -> tensor<6xf32>
+  %g = aster.mul %m, %half : tensor<6xf32>, tensor<f32> -> tensor<6xf32>
+  return %g : tensor<6xf32>
+}

@@ -14,13 +14,16 @@ def RaiseDecomposedOps : Pass<"aster-raise-decomposed"> {
     phases fuse into one kernel and differentiate with one rule. A chain is
     raised only when it computes exactly the op (the same operand feeding
     each use, reductions over the last dimension only, constants equal to
-    `sqrt(2)`, `0.5` and `1` as rounded to their element type):
+    `sqrt(2)`, `sqrt(2 / pi)`, `0.044715`, `0.5` and `1` as rounded to
+    their element type):
 
     - `(x - mean(x)) / sqrt(mean((x - mean(x))^2) + eps)`, the mean over the
       last dimension with kept dims, becomes `aster.layer_norm x, ones`;
       a following `* w` and `+ b` with 1-D `w`, `b` are folded into it;
     - `x * 0.5 * (1 + erf(x / sqrt(2)))` (in any order of the products,
-      `x * (1 / sqrt(2))` too) becomes `aster.gelu x`.
+      `x * (1 / sqrt(2))` too) becomes `aster.gelu x`;
+    - `x * 0.5 * (1 + tanh(sqrt(2 / pi) * (x + 0.044715 * x^3)))`, the cube
+      as `pow(x, 3)` or products, becomes `aster.gelu x approximate = tanh`.
   }];
   let dependentDialects = ["::mlir::aster::AsterDialect"];
 }
