@@ -74,7 +74,6 @@ private:
   RefTensor reduce(ReduceOp op);
   FailureOr<RefTensor> castOp(CastOp op);
   FailureOr<RefTensor> crossEntropy(CrossEntropyOp op);
-  RefTensor pow(PowOp op);
   RefTensor compare(CompareOp op);
   RefTensor select(SelectOp op);
   FailureOr<RefTensor> gather(GatherOp op);
@@ -174,7 +173,8 @@ FailureOr<RefTensor> Evaluator::evaluateAster(Operation *op) {
       .Case([&](ConstantOp o) { return constant(o); })
       .Case([&](EmbeddingOp o) { return embedding(o); })
       .Case([&](MatmulOp o) { return matmul(o); })
-      .Case<AddOp, SubOp, MulOp, DivOp>([&](Operation *o) { return binary(o); })
+      .Case<AddOp, SubOp, MulOp, DivOp, PowOp>(
+          [&](Operation *o) { return binary(o); })
       .Case([&](ExpOp o) { return unary(o, expD); })
       .Case([&](LogOp o) { return unary(o, logD); })
       .Case([&](TanhOp o) { return unary(o, tanhD); })
@@ -185,7 +185,6 @@ FailureOr<RefTensor> Evaluator::evaluateAster(Operation *op) {
       .Case([&](SiluOp o) { return unary(o, silu); })
       .Case([&](ReluOp o) { return unary(o, relu); })
       .Case([&](SigmoidOp o) { return unary(o, sigmoid); })
-      .Case([&](PowOp o) { return pow(o); })
       .Case([&](CompareOp o) { return compare(o); })
       .Case([&](SelectOp o) { return select(o); })
       .Case([&](GatherOp o) { return gather(o); })
@@ -313,7 +312,8 @@ FailureOr<RefTensor> Evaluator::binary(Operation *op) {
       out.floats[i] = isa<AddOp>(op)   ? a + b
                       : isa<SubOp>(op) ? a - b
                       : isa<MulOp>(op) ? a * b
-                                       : a / b;
+                      : isa<DivOp>(op) ? a / b
+                                       : std::pow(a, b);
     }
     return out;
   }
@@ -699,18 +699,6 @@ LogicalResult mlir::aster::interp::checkTensorSizes(func::FuncOp function) {
       return failure();
   }
   return success();
-}
-
-RefTensor Evaluator::pow(PowOp op) {
-  const RefTensor &lhs = get(op.getLhs());
-  const RefTensor &rhs = get(op.getRhs());
-  ArrayRef<int64_t> shape = op.getType().getShape();
-  std::vector<int64_t> li = broadcastIndexMap(lhs.shape, shape);
-  std::vector<int64_t> ri = broadcastIndexMap(rhs.shape, shape);
-  RefTensor out = RefTensor::zeros(lhs.kind, shape);
-  for (int64_t i = 0, e = out.size(); i < e; ++i)
-    out.floats[i] = std::pow(lhs.floats[li[i]], rhs.floats[ri[i]]);
-  return out;
 }
 
 RefTensor Evaluator::compare(CompareOp op) {
