@@ -327,6 +327,25 @@ FailureOr<RefTensor> Evaluator::binary(Operation *op) {
       out.ints[i] = static_cast<int64_t>(a - b);
     } else if (isa<MulOp>(op)) {
       out.ints[i] = static_cast<int64_t>(a * b);
+    } else if (isa<PowOp>(op)) {
+      int64_t y = rhs.ints[ri[i]];
+      int64_t x = lhs.ints[li[i]];
+      if (y < 0) {
+        if (x == 0)
+          return op->emitError("integer zero to a negative power at element ")
+                 << i;
+        out.ints[i] = x == 1 ? 1 : x == -1 ? ((-y) % 2 ? -1 : 1) : 0;
+        continue;
+      }
+      // Square and multiply in unsigned arithmetic: wraps like repeated
+      // multiplication, without undefined behaviour.
+      uint64_t result = 1, base = a;
+      for (uint64_t e = static_cast<uint64_t>(y); e; e >>= 1) {
+        if (e & 1)
+          result *= base;
+        base *= base;
+      }
+      out.ints[i] = static_cast<int64_t>(result);
     } else {
       int64_t x = lhs.ints[li[i]], y = rhs.ints[ri[i]];
       if (y == 0)

@@ -100,6 +100,29 @@ def elementwise_tests():
     (p,) = ac.run(text, {0: np.array([-2, -2, 0], np.float32),
                          1: np.array([0.5, 3, -1], np.float32)})
     ac.assert_equal(p, np.array([np.nan, -8.0, np.inf]), "pow special cases")
+    # Integer powers are exact and wrap at the element width; a negative
+    # exponent truncates 1 / x^-y toward zero.
+    for elem, bits in (("i32", 32), ("i64", 64)):
+        text = """func.func @forward(%x: {X}, %y: {X}) -> {X} {{
+  %0 = aster.pow %x, %y : {X}, {X} -> {X}
+  return %0 : {X}
+}}""".format(X=T((9,), elem))
+        base = [3, -3, 7, 2, 1, -1, -1, 5, 0]
+        expo = [4, 3, 0, 40, -5, -3, -4, -1, 0]
+        dt = np.int32 if bits == 32 else np.int64
+        (p,) = ac.run(text, {0: np.array(base, dt), 1: np.array(expo, dt)})
+        want = []
+        for x_, y_ in zip(base, expo):
+            if y_ < 0:
+                want.append(1 if x_ == 1 else (-1) ** (-y_) if x_ == -1 else 0)
+            else:
+                want.append(x_ ** y_)
+        ac.assert_equal(p, ac.wrap(np.array(want, dtype=object), bits),
+                        "integer pow (%s)" % elem)
+        ac.run_expect_error(text, {0: np.array([1] * 8 + [0], dt),
+                                   1: np.array([1] * 8 + [-1], dt)},
+                            "integer zero to a negative power at element 8",
+                            one_line=False)
 
 
 def broadcast_and_cast_tests():

@@ -423,16 +423,25 @@ FailureOr<Value> Importer::elementwise(const Node &node) {
   Type lt = typeOf(*lhs).getElementType(), rt = typeOf(*rhs).getElementType();
   StringRef op = node.op_type();
   if (op == "Pow") {
-    if (!isa<FloatType>(lt))
-      return fail(
-          node, "unsupported: Pow of " +
-                    std::string(interp::kindName(*interp::elementKindOf(lt))) +
-                    " base");
-    Value exponent = *rhs;
-    if (rt != lt)
-      exponent = CastOp::create(
-          b, RankedTensorType::get(typeOf(*rhs).getShape(), lt), exponent);
-    return make<PowOp>(node, *lhs, exponent);
+    // The result has the base's type. An integer base with a float
+    // exponent is computed in the exponent's type and truncated back, as
+    // ONNX's reference (numpy) does; otherwise the exponent is converted
+    // to the base's type.
+    if (lt.isInteger(1) || rt.isInteger(1))
+      return fail(node, "unsupported: Pow of booleans");
+    auto castTo = [&](Value v, Type et) -> Value {
+      if (typeOf(v).getElementType() == et)
+        return v;
+      return CastOp::create(b, RankedTensorType::get(typeOf(v).getShape(), et),
+                            v);
+    };
+    if (isa<IntegerType>(lt) && isa<FloatType>(rt)) {
+      FailureOr<Value> power = make<PowOp>(node, castTo(*lhs, rt), *rhs);
+      if (failed(power))
+        return failure();
+      return castTo(*power, lt);
+    }
+    return make<PowOp>(node, *lhs, castTo(*rhs, lt));
   }
   if (lt != rt)
     return fail(node, "operand element types differ");
@@ -704,7 +713,9 @@ FailureOr<Value> Importer::reduce(const Node &node, ReduceKind kind) {
   if (failed(x))
     return failure();
   RankedTensorType type = typeOf(*x);
-  if (type.getElementType().isInteger(1))
+  // ReduceMax of booleans is "any": reduced as 0/1 integers.
+  bool boolean = type.getElementType().isInteger(1);
+  if (boolean && kind != ReduceKind::max)
     return fail(node, "unsupported: boolean input");
   if (kind == ReduceKind::mean && !isa<FloatType>(type.getElementType()))
     return fail(node, "unsupported: ReduceMean of integers");
@@ -733,7 +744,15 @@ FailureOr<Value> Importer::reduce(const Node &node, ReduceKind kind) {
   llvm::sort(normalised);
   if (normalised.empty()) // a rank-0 input: nothing to reduce
     return *x;
-  return make<ReduceOp>(node, kind, *x, normalised, keep);
+  if (!boolean)
+    return make<ReduceOp>(node, kind, *x, normalised, keep);
+  Value asInt = CastOp::create(
+      b, RankedTensorType::get(type.getShape(), b.getI32Type()), *x);
+  FailureOr<Value> any = make<ReduceOp>(node, kind, asInt, normalised, keep);
+  if (failed(any))
+    return failure();
+  return Value(CastOp::create(
+      b, RankedTensorType::get(typeOf(*any).getShape(), b.getI1Type()), *any));
 }
 
 FailureOr<Value> Importer::reshape(const Node &node) {
@@ -877,6 +896,9 @@ FailureOr<Value> Importer::slice(const Node &node) {
     return fail(node, "starts, ends, axes and steps differ in length");
   SmallVector<int64_t> start(rank, 0), limit(in), step(rank, 1);
   SmallVector<bool> seen(rank, false);
+  // Axes with a negative step become a gather of the positions the step
+  // visits (aster.slice takes positive steps only).
+  SmallVector<std::pair<int64_t, SmallVector<int64_t>>> reversed;
   for (size_t i = 0; i < starts.size(); ++i) {
     FailureOr<int64_t> ax = axis(node, axes[i], rank);
     if (failed(ax))
@@ -884,10 +906,24 @@ FailureOr<Value> Importer::slice(const Node &node) {
     if (seen[*ax])
       return fail(node, "axis " + Twine(axes[i]) + " is listed twice");
     seen[*ax] = true;
-    if (steps[i] <= 0)
-      return fail(node, steps[i] == 0 ? "a step of 0 is invalid"
-                                      : "unsupported: negative steps");
+    if (steps[i] == 0)
+      return fail(node, "a step of 0 is invalid");
     int64_t dim = in[*ax];
+    if (steps[i] < 0) {
+      // Start clamps to [0, dim - 1], end to [-1, dim - 1] (ONNX Slice).
+      auto clampTo = [&](int64_t v, int64_t lo) {
+        if (v < 0)
+          v = v < -dim ? lo : v + dim;
+        return std::max(lo, std::min(v, dim - 1));
+      };
+      int64_t from = clampTo(starts[i], 0), to = clampTo(ends[i], -1);
+      SmallVector<int64_t> positions;
+      // p >= 0 and steps[i] >= INT64_MIN, so p + steps[i] cannot overflow.
+      for (int64_t p = from; p > to; p += steps[i])
+        positions.push_back(p);
+      reversed.push_back({*ax, positions});
+      continue;
+    }
     // Negative positions count from the end; then clamp to [0, dim].
     auto clampPos = [&](int64_t v) {
       if (v < 0)
@@ -899,9 +935,28 @@ FailureOr<Value> Importer::slice(const Node &node) {
     step[*ax] = steps[i];
   }
   bool unit = llvm::all_of(step, [](int64_t s) { return s == 1; });
-  return make<SliceOp>(
-      node, *x, ArrayRef<int64_t>(start), ArrayRef<int64_t>(limit),
-      unit ? DenseI64ArrayAttr() : b.getDenseI64ArrayAttr(step));
+  Value result = *x;
+  bool whole = unit && llvm::all_of(start, [](int64_t s) { return s == 0; }) &&
+               ArrayRef<int64_t>(limit) == in;
+  if (!whole || reversed.empty()) {
+    FailureOr<Value> sliced = make<SliceOp>(
+        node, *x, ArrayRef<int64_t>(start), ArrayRef<int64_t>(limit),
+        unit ? DenseI64ArrayAttr() : b.getDenseI64ArrayAttr(step));
+    if (failed(sliced))
+      return failure();
+    result = *sliced;
+  }
+  for (auto &[ax, positions] : reversed) {
+    RefTensor indices = RefTensor::zeros(
+        ElementKind::I64, {static_cast<int64_t>(positions.size())});
+    llvm::copy(positions, indices.ints.begin());
+    FailureOr<Value> gathered =
+        make<GatherOp>(node, result, constant(indices), ax);
+    if (failed(gathered))
+      return failure();
+    result = *gathered;
+  }
+  return result;
 }
 
 FailureOr<SmallVector<Value>> Importer::split(const Node &node) {
@@ -1100,8 +1155,22 @@ FailureOr<SmallVector<Value>> Importer::convertNode(const Node &node) {
       FailureOr<RefTensor> training = knownInput(node, 2, "training_mode");
       if (failed(training))
         return failure();
-      if (training->size() != 1 || training->asDouble(0) != 0)
-        return one(fail(node, "unsupported: training mode"));
+      if (training->size() != 1)
+        return one(fail(node, "training_mode must be a scalar"));
+      // Training mode with a ratio of 0 keeps everything; a random mask
+      // is not imported (a trainer's dropout belongs to the train phase).
+      double ratio = 0.5;
+      if (hasInput(node, 1)) {
+        FailureOr<RefTensor> given = knownInput(node, 1, "ratio");
+        if (failed(given))
+          return failure();
+        if (given->size() != 1 || !given->isFloat())
+          return one(fail(node, "ratio must be a float scalar"));
+        ratio = given->floats[0];
+      }
+      if (training->asDouble(0) != 0 && ratio != 0)
+        return one(fail(node, "unsupported: training mode with a nonzero "
+                              "ratio (a random mask)"));
     }
     FailureOr<Value> x = input(node, 0);
     if (failed(x))

@@ -570,9 +570,17 @@ func.func @add_booleans(%a: tensor<3xi1>) {
 
 // -----
 
-func.func @pow_int(%a: tensor<3xi32>) {
-  // expected-error @+1 {{operand #0 must be statically shaped tensor of 32-bit float or bfloat16 type or 16-bit float values}}
-  %0 = aster.pow %a, %a : tensor<3xi32>, tensor<3xi32> -> tensor<3xi32>
+func.func @pow_bool(%a: tensor<3xi1>) {
+  // expected-error @+1 {{operand #0 must be statically shaped tensor of 32-bit float or bfloat16 type or 16-bit float or 32-bit signless integer or 64-bit signless integer values}}
+  %0 = aster.pow %a, %a : tensor<3xi1>, tensor<3xi1> -> tensor<3xi1>
+  return
+}
+
+// -----
+
+func.func @pow_mixed(%a: tensor<3xi32>, %b: tensor<3xf32>) {
+  // expected-error @+1 {{'aster.pow' op expects operands of one element type, got 'i32' and 'f32' (insert an aster.cast)}}
+  %0 = aster.pow %a, %b : tensor<3xi32>, tensor<3xf32> -> tensor<3xi32>
   return
 }
 

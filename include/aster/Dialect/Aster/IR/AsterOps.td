@@ -191,16 +191,20 @@ def Aster_PowOp : Aster_Op<"pow", [Pure, Aster_InferType]> {
   let hasVerifier = 1;
   let summary = "elementwise lhs ^ rhs with numpy broadcasting";
   let description = [{
-    Raises `lhs` to the power `rhs` elementwise (C `pow`: a negative base
-    with a non-integer exponent gives NaN). Floating-point operands of one
-    element type; shapes broadcast as in numpy.
+    Raises `lhs` to the power `rhs` elementwise; operands of one element
+    type, shapes broadcast as in numpy. For floats this is C `pow` (a
+    negative base with a non-integer exponent gives NaN). For integers the
+    power is exact, wrapping at the element width as repeated
+    multiplication does; a negative exponent gives `1 / lhs^-rhs`
+    truncated toward zero (0 unless `lhs` is 1 or -1), and `0` to a
+    negative power is an error at run time.
 
     ```mlir
     %r = aster.pow %x, %two : tensor<2x3xf32>, tensor<f32> -> tensor<2x3xf32>
     ```
   }];
-  let arguments = (ins Aster_FloatTensor:$lhs, Aster_FloatTensor:$rhs);
-  let results = (outs Aster_FloatTensor:$result);
+  let arguments = (ins Aster_NumericTensor:$lhs, Aster_NumericTensor:$rhs);
+  let results = (outs Aster_NumericTensor:$result);
   let assemblyFormat = [{
     $lhs `,` $rhs attr-dict `:` type($lhs) `,` type($rhs) `->` type($result)
   }];
