@@ -217,7 +217,21 @@ def write_table(path, sections):
              "`test_data_set_0` and compares with ONNX's tolerance (rtol 1e-3,",
              "atol 1e-7; integers and booleans exactly). *unsupported* is the",
              "importer's one-line diagnostic naming the op, attribute, element",
-             "type or dynamic input it does not handle.", ""]
+             "type or dynamic input it does not handle.", "",
+             "What stays unsupported in ops that otherwise pass, and why:", "",
+             "- element types outside the dialect (f32, f16, bf16, i32, i64,",
+             "  i1): DOUBLE, the 8- and 16-bit and unsigned integers, FP8, INT4,",
+             "  STRING. A transformer training compiler has no use for them yet;",
+             "  FP8 will come with the GPU matmuls that read it;",
+             "- Dropout in training mode with a nonzero ratio: the expected",
+             "  outputs depend on numpy's random generator (a trainer's dropout",
+             "  belongs to the train phase, not to an imported graph);",
+             "- Mod of floats (integer Mod passes); sequences and optionals.", "",
+             "Attention follows the pinned onnx release's function body and",
+             "reference: a 3-D Q/K/V is reshaped straight to `[B, heads, S,",
+             "hidden / heads]` and grouped K/V heads are tiled (query head `h`",
+             "reads `h % kv_heads`). Without `softcap` or a `qk_matmul_output`",
+             "it becomes one `aster.attention`.", ""]
     for root, count, totals, rows, deviations in sections:
         title = ("onnx %s (PyPI), opset %d" % (onnx.__version__,
                                               onnx.defs.onnx_opset_version())

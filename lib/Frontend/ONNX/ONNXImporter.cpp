@@ -154,6 +154,30 @@ private:
   FailureOr<Value> trilu(const Node &node);
   FailureOr<Value> range(const Node &node);
   FailureOr<Value> constantNode(const Node &node);
+  FailureOr<SmallVector<Value>> attention(const Node &node);
+  FailureOr<Value> rotaryEmbedding(const Node &node);
+  FailureOr<Value> logical(const Node &node);
+  FailureOr<Value> mod(const Node &node);
+  FailureOr<Value> tile(const Node &node);
+  Value transposeTo(Value v, ArrayRef<int64_t> perm) {
+    SmallVector<int64_t> shape;
+    for (int64_t d : perm)
+      shape.push_back(typeOf(v).getDimSize(d));
+    return TransposeOp::create(
+        b, RankedTensorType::get(shape, typeOf(v).getElementType()), v, perm);
+  }
+  Value sliceLast(Value v, int64_t from, int64_t to, int64_t step = 1) {
+    RankedTensorType t = typeOf(v);
+    SmallVector<int64_t> start(t.getRank(), 0), limit(t.getShape()),
+        steps(t.getRank(), 1), shape(t.getShape());
+    start.back() = from;
+    limit.back() = to;
+    steps.back() = step;
+    shape.back() = (to - from + step - 1) / step;
+    return SliceOp::create(
+        b, RankedTensorType::get(shape, t.getElementType()), v, start, limit,
+        step == 1 ? DenseI64ArrayAttr() : b.getDenseI64ArrayAttr(steps));
+  }
   Value reshapeTo(Value v, ArrayRef<int64_t> shape) {
     if (typeOf(v).getShape() == shape)
       return v;
@@ -1095,6 +1119,383 @@ FailureOr<Value> Importer::constantNode(const Node &node) {
   return constant(t);
 }
 
+/// Attention (opset 23), as the pinned onnx release's function body and
+/// reference define it: 3-D inputs are reshaped straight to
+/// [B, heads, S, hidden / heads] (no transpose), the result is transposed
+/// back to [B, S, heads * Dv]; grouped K/V heads are tiled, so query head
+/// `h` reads K/V head `h % Hkv`. Without softcap or a qk_matmul_output the
+/// node becomes one aster.attention; otherwise it is spelled out with
+/// matmul, softmax and the rest.
+FailureOr<SmallVector<Value>> Importer::attention(const Node &node) {
+  if (failed(checkAttributes(
+          node, {"is_causal", "kv_num_heads", "q_num_heads",
+                 "qk_matmul_output_mode", "scale", "softcap",
+                 "softmax_precision"})))
+    return failure();
+  FailureOr<Value> q = input(node, 0), k = input(node, 1), v = input(node, 2);
+  if (failed(q) || failed(k) || failed(v))
+    return failure();
+  Type et = typeOf(*q).getElementType();
+  if (!isa<FloatType>(et) || typeOf(*k).getElementType() != et ||
+      typeOf(*v).getElementType() != et)
+    return fail(node, "Q, K and V must have one float element type");
+  int64_t rank = typeOf(*q).getRank();
+  if (rank != 3 && rank != 4)
+    return fail(node, "Q must have rank 3 or 4");
+  if (typeOf(*k).getRank() != rank || typeOf(*v).getRank() != rank)
+    return fail(node, "Q, K and V must have one rank");
+  auto to4d = [&](Value x, int64_t heads, StringRef name) -> FailureOr<Value> {
+    ArrayRef<int64_t> s = typeOf(x).getShape();
+    if (heads <= 0 || s[2] % heads != 0)
+      return fail(node, name + " hidden size " + Twine(s[2]) +
+                            " is not divisible by " + Twine(heads) + " heads");
+    return reshapeTo(x, {s[0], heads, s[1], s[2] / heads});
+  };
+  if (rank == 3) {
+    int64_t hq = attrInt(node, "q_num_heads", 0);
+    int64_t hkv = attrInt(node, "kv_num_heads", 0);
+    FailureOr<Value> q4 = to4d(*q, hq, "Q"), k4 = to4d(*k, hkv, "K"),
+                     v4 = to4d(*v, hkv, "V");
+    if (failed(q4) || failed(k4) || failed(v4))
+      return failure();
+    q = q4, k = k4, v = v4;
+  }
+  // The KV cache: present = concat(past, new) along the sequence.
+  if (hasInput(node, 4) != hasInput(node, 5))
+    return fail(node, "past_key and past_value must be given together");
+  if (hasInput(node, 4)) {
+    FailureOr<Value> pk = input(node, 4), pv = input(node, 5);
+    if (failed(pk) || failed(pv))
+      return failure();
+    FailureOr<Value> kk = make<ConcatOp>(node, ValueRange{*pk, *k}, 2);
+    FailureOr<Value> vv = make<ConcatOp>(node, ValueRange{*pv, *v}, 2);
+    if (failed(kk) || failed(vv))
+      return failure();
+    k = kk, v = vv;
+  }
+  ArrayRef<int64_t> qs = typeOf(*q).getShape(), ks = typeOf(*k).getShape(),
+                    vs = typeOf(*v).getShape();
+  int64_t batch = qs[0], hq = qs[1], sq = qs[2], d = qs[3];
+  int64_t hkv = ks[1], skv = ks[2], dv = vs[3];
+  if (ks[0] != batch || vs[0] != batch || vs[1] != hkv || vs[2] != skv ||
+      ks[3] != d)
+    return fail(node, "Q, K and V shapes do not fit together");
+  if (hkv <= 0 || hq % hkv != 0)
+    return fail(node, "K/V heads (" + Twine(hkv) +
+                          ") must divide the query heads (" + Twine(hq) + ")");
+  int64_t group = hq / hkv;
+  bool causal = attrInt(node, "is_causal", 0) != 0;
+  double scale = attrFloat(node, "scale", 1.0 / std::sqrt(double(d)));
+  double softcap = attrFloat(node, "softcap", 0.0);
+  int64_t mode = attrInt(node, "qk_matmul_output_mode", 0);
+  if (mode < 0 || mode > 3)
+    return fail(node, "qk_matmul_output_mode must be 0 to 3");
+  if (const auto *precision = attr(node, "softmax_precision")) {
+    std::optional<ElementKind> kind = kindOfONNX(precision->i());
+    if (!kind || !interp::isFloatKind(*kind))
+      return fail(node, "unsupported: softmax_precision " +
+                            onnxTypeName(precision->i()));
+    // Scores are accumulated and normalised in at least f32 (or exactly,
+    // in the reference interpreter), which meets any requested precision.
+  }
+  bool wantScores = node.output_size() > 3 && !node.output(3).empty();
+
+  // The additive bias: a float mask as given, a boolean one as 0 / -inf.
+  Value mask;
+  if (hasInput(node, 3)) {
+    if (causal)
+      return fail(node, "is_causal and attn_mask cannot both be given");
+    FailureOr<Value> m = input(node, 3);
+    if (failed(m))
+      return failure();
+    mask = *m;
+    Type mt = typeOf(mask).getElementType();
+    if (mt.isInteger(1)) {
+      FailureOr<Value> bias =
+          make<SelectOp>(node, mask, scalar(0.0, et),
+                         scalar(-std::numeric_limits<double>::infinity(), et));
+      if (failed(bias))
+        return failure();
+      mask = *bias;
+    } else if (mt != et) {
+      return fail(node, "attn_mask must be boolean or Q's element type");
+    }
+    SmallVector<int64_t> full;
+    if (!::mlir::OpTrait::util::getBroadcastedShape(
+            typeOf(mask).getShape(), {batch, hq, sq, skv}, full) ||
+        ArrayRef<int64_t>(full) != ArrayRef<int64_t>{batch, hq, sq, skv})
+      return fail(node, "attn_mask does not broadcast to [B, Hq, Sq, Skv]");
+  }
+
+  SmallVector<Value> results;
+  Value y;
+  if (softcap <= 0 && !wantScores) {
+    // Tiled K/V heads onto aster.attention's grouped heads: query head
+    // h = g * Hkv + j reads head j; reorder the queries so that head
+    // j * G + g sits where aster.attention reads head j, and back.
+    auto regroup = [&](Value x, int64_t outer, int64_t inner) {
+      ArrayRef<int64_t> s = typeOf(x).getShape();
+      if (outer == 1 || inner == 1)
+        return x;
+      Value split = reshapeTo(x, {s[0], outer, inner, s[2], s[3]});
+      return reshapeTo(transposeTo(split, {0, 2, 1, 3, 4}), s);
+    };
+    Value query = regroup(*q, group, hkv);
+    // A mask with a head dimension is reordered like the queries.
+    if (mask && typeOf(mask).getRank() == 4 && typeOf(mask).getDimSize(1) != 1)
+      mask = regroup(mask, group, hkv);
+    FailureOr<Value> o = make<AttentionOp>(node, query, *k, *v, mask, causal,
+                                           b.getF64FloatAttr(scale));
+    if (failed(o))
+      return failure();
+    y = regroup(*o, hkv, group);
+  } else {
+    // Spelled out: scores = (q k^T) * scale + bias, softcap, softmax, @ v.
+    Value kt = *k, vt = *v;
+    if (group != 1) {
+      RefTensor heads = RefTensor::zeros(ElementKind::I64, {hq});
+      for (int64_t h = 0; h < hq; ++h)
+        heads.ints[h] = h % hkv;
+      Value index = constant(heads);
+      kt = GatherOp::create(b, RankedTensorType::get({batch, hq, skv, d}, et),
+                            kt, index, 1);
+      vt = GatherOp::create(b, RankedTensorType::get({batch, hq, skv, dv}, et),
+                            vt, index, 1);
+    }
+    FailureOr<Value> qk = make<MatmulOp>(node, *q, kt, false, true);
+    if (failed(qk))
+      return failure();
+    Value scores = MulOp::create(b, *qk, scalar(scale, et));
+    Value raw = scores;
+    if (causal) {
+      RefTensor tri = RefTensor::zeros(interp::elementKindOf(et).value(),
+                                       {sq, skv});
+      for (int64_t i = 0; i < sq; ++i)
+        for (int64_t j = i + 1; j < skv; ++j)
+          tri.floats[i * skv + j] = -std::numeric_limits<double>::infinity();
+      mask = constant(tri);
+    }
+    if (mask)
+      scores = AddOp::create(b, scores, mask);
+    Value withBias = scores;
+    if (softcap > 0) {
+      Value capped = TanhOp::create(b, DivOp::create(b, scores,
+                                                     scalar(softcap, et)));
+      scores = MulOp::create(b, capped, scalar(softcap, et));
+    }
+    Value probs = SoftmaxOp::create(b, scores, 3);
+    y = MatmulOp::create(b, probs, vt, false, false);
+    results.resize(4);
+    results[3] = mode == 0   ? raw
+                   : mode == 1 ? withBias
+                   : mode == 2 ? (softcap > 0 ? scores : raw)
+                               : probs;
+  }
+  if (rank == 3)
+    y = reshapeTo(transposeTo(y, {0, 2, 1, 3}), {batch, sq, hq * dv});
+  results.resize(std::max<size_t>({results.size(), 3,
+                                   static_cast<size_t>(node.output_size())}));
+  results[0] = y;
+  results[1] = *k;
+  results[2] = *v;
+  return results;
+}
+
+/// RotaryEmbedding (opset 23). The caches are inputs, so in general this
+/// is spelled out (gather the rows for the positions, rotate the first
+/// rotary_embedding_dim features in halves or interleaved pairs, keep the
+/// rest); aster.rope is the form the HuggingFace frontend emits.
+FailureOr<Value> Importer::rotaryEmbedding(const Node &node) {
+  if (failed(checkAttributes(
+          node, {"interleaved", "num_heads", "rotary_embedding_dim"})))
+    return failure();
+  FailureOr<Value> x = input(node, 0), cosCache = input(node, 1),
+                   sinCache = input(node, 2);
+  if (failed(x) || failed(cosCache) || failed(sinCache))
+    return failure();
+  RankedTensorType xt = typeOf(*x);
+  Type et = xt.getElementType();
+  if (!isa<FloatType>(et) || typeOf(*cosCache).getElementType() != et ||
+      typeOf(*sinCache).getElementType() != et)
+    return fail(node, "input, cos_cache and sin_cache must have one float "
+                      "element type");
+  ArrayRef<int64_t> shape = xt.getShape();
+  // A 4-D view with the sequence on axis `seqAxis` and a unit-sized axis
+  // the caches broadcast over.
+  Value x4 = *x;
+  int64_t batch = shape.empty() ? 0 : shape[0], seq, heads, headSize;
+  bool threeD = xt.getRank() == 3;
+  if (threeD) {
+    heads = attrInt(node, "num_heads", 0);
+    if (heads <= 0 || shape[2] % heads != 0)
+      return fail(node, "num_heads must be given and divide the hidden size "
+                        "of a 3-D input");
+    seq = shape[1];
+    headSize = shape[2] / heads;
+    x4 = reshapeTo(*x, {batch, seq, heads, headSize});
+  } else if (xt.getRank() == 4) {
+    heads = shape[1], seq = shape[2], headSize = shape[3];
+  } else {
+    return fail(node, "input must have rank 3 or 4");
+  }
+  int64_t rdim = attrInt(node, "rotary_embedding_dim", 0);
+  if (rdim == 0)
+    rdim = headSize;
+  if (rdim < 0 || rdim > headSize || rdim % 2 != 0)
+    return fail(node, "rotary_embedding_dim " + Twine(rdim) +
+                          " must be even and at most the head size " +
+                          Twine(headSize));
+  int64_t half = rdim / 2;
+  // cos/sin for each [batch, position]: rows of the caches picked by
+  // position_ids, or the caches themselves.
+  auto table = [&](Value cache, StringRef name) -> FailureOr<Value> {
+    RankedTensorType ct = typeOf(cache);
+    Value rows = cache;
+    if (hasInput(node, 3)) {
+      FailureOr<Value> ids = input(node, 3);
+      if (failed(ids))
+        return failure();
+      if (ct.getRank() != 2)
+        return fail(node, name + " must be [max_positions, dim / 2] with "
+                                 "position_ids");
+      if (typeOf(*ids).getShape() != ArrayRef<int64_t>{batch, seq})
+        return fail(node, "position_ids must be [batch, sequence]");
+      FailureOr<Value> g = make<GatherOp>(node, cache, *ids, 0);
+      if (failed(g))
+        return failure();
+      rows = *g;
+    } else if (ct.getRank() != 3 || ct.getDimSize(0) != batch ||
+               ct.getDimSize(1) != seq) {
+      return fail(node, name + " must be [batch, sequence, dim / 2] without "
+                               "position_ids");
+    }
+    if (typeOf(rows).getShape().back() < half)
+      return fail(node, name + " has fewer than " + Twine(half) +
+                            " features");
+    rows = sliceLast(rows, 0, half);
+    // [B, S, half] -> the unit axis over heads.
+    return threeD ? reshapeTo(rows, {batch, seq, 1, half})
+                  : reshapeTo(rows, {batch, 1, seq, half});
+  };
+  FailureOr<Value> cosv = table(*cosCache, "cos_cache");
+  FailureOr<Value> sinv = table(*sinCache, "sin_cache");
+  if (failed(cosv) || failed(sinv))
+    return failure();
+  bool interleaved = attrInt(node, "interleaved", 0) != 0;
+  Value x1 = interleaved ? sliceLast(x4, 0, rdim, 2) : sliceLast(x4, 0, half);
+  Value x2 =
+      interleaved ? sliceLast(x4, 1, rdim, 2) : sliceLast(x4, half, rdim);
+  Value real = SubOp::create(b, MulOp::create(b, *cosv, x1),
+                             MulOp::create(b, *sinv, x2));
+  Value imag = AddOp::create(b, MulOp::create(b, *sinv, x1),
+                             MulOp::create(b, *cosv, x2));
+  SmallVector<int64_t> pairShape(typeOf(real).getShape());
+  Value rotated;
+  if (interleaved) {
+    pairShape.push_back(1);
+    Value r = reshapeTo(real, pairShape), i = reshapeTo(imag, pairShape);
+    Value pairs = ConcatOp::create(b, ValueRange{r, i}, 4);
+    pairShape.pop_back();
+    pairShape.back() = rdim;
+    rotated = reshapeTo(pairs, pairShape);
+  } else {
+    rotated = ConcatOp::create(b, ValueRange{real, imag}, 3);
+  }
+  if (rdim < headSize)
+    rotated = ConcatOp::create(
+        b, ValueRange{rotated, sliceLast(x4, rdim, headSize)}, 3);
+  return reshapeTo(rotated, shape);
+}
+
+/// Not, And, Or, Xor on booleans, as selects.
+FailureOr<Value> Importer::logical(const Node &node) {
+  if (failed(checkAttributes(node, {})))
+    return failure();
+  StringRef op = node.op_type();
+  FailureOr<Value> x = input(node, 0);
+  if (failed(x))
+    return failure();
+  if (!typeOf(*x).getElementType().isInteger(1))
+    return fail(node, op + " takes booleans");
+  Value f = scalar(0, b.getI1Type()), t = scalar(1, b.getI1Type());
+  if (op == "Not")
+    return make<SelectOp>(node, *x, f, t);
+  FailureOr<Value> y = input(node, 1);
+  if (failed(y))
+    return failure();
+  if (!typeOf(*y).getElementType().isInteger(1))
+    return fail(node, op + " takes booleans");
+  if (op == "And")
+    return make<SelectOp>(node, *x, *y, f);
+  if (op == "Or")
+    return make<SelectOp>(node, *x, t, *y);
+  FailureOr<Value> notY = make<SelectOp>(node, *y, f, t);
+  if (failed(notY))
+    return failure();
+  return make<SelectOp>(node, *x, *notY, *y);
+}
+
+/// Integer Mod: the remainder of truncating division, moved into the
+/// divisor's sign unless fmod = 1 (C fmod keeps the dividend's sign).
+FailureOr<Value> Importer::mod(const Node &node) {
+  if (failed(checkAttributes(node, {"fmod"})))
+    return failure();
+  FailureOr<Value> x = input(node, 0), y = input(node, 1);
+  if (failed(x) || failed(y))
+    return failure();
+  Type et = typeOf(*x).getElementType();
+  if (!isa<IntegerType>(et) || et.isInteger(1))
+    return fail(node, "unsupported: Mod of " +
+                          std::string(interp::kindName(
+                              *interp::elementKindOf(et))));
+  FailureOr<Value> q = make<DivOp>(node, *x, *y);
+  if (failed(q))
+    return failure();
+  Value r = SubOp::create(b, *x, MulOp::create(b, *q, *y));
+  if (attrInt(node, "fmod", 0))
+    return r;
+  // Python's %: add y where r != 0 and r and y differ in sign.
+  Value zero = scalar(0, et);
+  Value rNeg = CompareOp::create(b, ComparePredicate::lt, r, zero);
+  Value yNeg = CompareOp::create(b, ComparePredicate::lt, *y, zero);
+  Value yNonNeg = CompareOp::create(b, ComparePredicate::ge, *y, zero);
+  Value differ = SelectOp::create(b, rNeg, yNonNeg, yNeg);
+  Value nonzero = CompareOp::create(b, ComparePredicate::ne, r, zero);
+  Value fix = SelectOp::create(b, nonzero, differ, scalar(0, b.getI1Type()));
+  return Value(SelectOp::create(b, fix, AddOp::create(b, r, *y), r));
+}
+
+/// Tile with constant repeats: broadcast over a new axis before each
+/// dimension, then merge the pairs.
+FailureOr<Value> Importer::tile(const Node &node) {
+  if (failed(checkAttributes(node, {})))
+    return failure();
+  FailureOr<Value> x = input(node, 0);
+  FailureOr<SmallVector<int64_t>> repeats = intsInput(node, 1, "repeats");
+  if (failed(x) || failed(repeats))
+    return failure();
+  ArrayRef<int64_t> shape = typeOf(*x).getShape();
+  if (repeats->size() != shape.size())
+    return fail(node, "repeats must have one entry per dimension");
+  SmallVector<int64_t> unit, spread, merged;
+  int64_t count = 1;
+  for (auto [d, r] : llvm::zip(shape, *repeats)) {
+    if (r < 0)
+      return fail(node, "repeats must not be negative");
+    if (r != 0 && d != 0 &&
+        (r > interp::kMaxElements / d || count > interp::kMaxElements / (r * d)))
+      return fail(node, "the result is too large");
+    count *= r * d;
+    unit.append({1, d});
+    spread.append({r, d});
+    merged.push_back(r * d);
+  }
+  Value wide = BroadcastOp::create(
+      b, RankedTensorType::get(spread, typeOf(*x).getElementType()),
+      reshapeTo(*x, unit));
+  return reshapeTo(wide, merged);
+}
+
 FailureOr<SmallVector<Value>> Importer::convertNode(const Node &node) {
   StringRef op = node.op_type();
   auto one = [](FailureOr<Value> v) -> FailureOr<SmallVector<Value>> {
@@ -1143,6 +1544,16 @@ FailureOr<SmallVector<Value>> Importer::convertNode(const Node &node) {
     return one(range(node));
   if (op == "Constant")
     return one(constantNode(node));
+  if (op == "Attention")
+    return attention(node);
+  if (llvm::is_contained({"Not", "And", "Or", "Xor"}, op))
+    return one(logical(node));
+  if (op == "Mod")
+    return one(mod(node));
+  if (op == "Tile")
+    return one(tile(node));
+  if (op == "RotaryEmbedding")
+    return one(rotaryEmbedding(node));
   if (op == "Identity") {
     if (failed(checkAttributes(node, {})))
       return failure();

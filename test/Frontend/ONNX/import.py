@@ -227,7 +227,66 @@ def main():
     expect_error(tool("aster-compile", save(no_opset, "no-opset")),
                  "unsupported: no opset of the default (ai.onnx) domain",
                  "no opset")
+    attention_is_raised()
     aster_check.done("onnx import")
+
+
+def attention_is_raised():
+    """GPT-2's eager attention as torch.onnx exports it (q @ k^T, / sqrt(d),
+    Where(causal, scores, finfo.min), Softmax, @ v) becomes one
+    aster.attention with the same numbers; queries of another head count
+    (MQA) broadcast through the matmuls."""
+    b, h, s, d = 2, 3, 5, 8
+    causal = np.tril(np.ones((s, s), bool)).reshape(1, 1, s, s)
+    q = helper.make_tensor_value_info("q", TensorProto.FLOAT, [b, h, s, d])
+    k = helper.make_tensor_value_info("k", TensorProto.FLOAT, [b, 1, s, d])
+    v = helper.make_tensor_value_info("v", TensorProto.FLOAT, [b, 1, s, d])
+    y = helper.make_tensor_value_info("y", TensorProto.FLOAT, None)
+    consts = [numpy_helper.from_array(causal, "causal"),
+              numpy_helper.from_array(np.array(np.sqrt(d), np.float32), "sd"),
+              numpy_helper.from_array(
+                  np.array(np.finfo(np.float32).min, np.float32), "min")]
+    nodes = [
+        helper.make_node("Transpose", ["k"], ["kt"], perm=[0, 1, 3, 2]),
+        helper.make_node("MatMul", ["q", "kt"], ["qk"]),
+        helper.make_node("Div", ["qk", "sd"], ["w"]),
+        helper.make_node("Where", ["causal", "w", "min"], ["m"]),
+        helper.make_node("Softmax", ["m"], ["p"], axis=-1),
+        helper.make_node("MatMul", ["p", "v"], ["y"]),
+    ]
+    path = save(model_of(nodes, [q, k, v], [y], consts), "attention")
+    out = os.path.join(tmp, "attention.mlir")
+    proc = tool("aster-compile", path, "-o", out)
+    if proc.returncode != 0:
+        print("FAIL attention import: " + proc.stderr)
+        sys.exit(1)
+    text = open(out).read()
+    if "aster.attention" not in text or "aster.softmax" in text or \
+            "causal" not in text:
+        print("FAIL: attention was not raised:\n" + text)
+        sys.exit(1)
+    arrays = {"q": rng.standard_normal((b, h, s, d)),
+              "k": rng.standard_normal((b, 1, s, d)),
+              "v": rng.standard_normal((b, 1, s, d))}
+    args = []
+    for name, a in arrays.items():
+        arrays[name] = a.astype(np.float32)
+        np.save(os.path.join(tmp, name + ".npy"), arrays[name])
+        args += ["-i", "%s=%s" % (name, os.path.join(tmp, name + ".npy"))]
+    proc = tool("aster-reference", out, *args, "-o", os.path.join(tmp, "oa"))
+    if proc.returncode != 0:
+        print("FAIL attention run: " + proc.stderr)
+        sys.exit(1)
+    q64, k64, v64 = (arrays[n].astype(np.float64) for n in "qkv")
+    scores = q64 @ np.swapaxes(k64, -1, -2) / float(np.float32(np.sqrt(d)))
+    scores = np.where(causal, scores, -np.inf)
+    p = np.exp(scores - scores.max(-1, keepdims=True))
+    p /= p.sum(-1, keepdims=True)
+    # The graph divides by sqrt(8) rounded to f32; the raised op scales by
+    # the reciprocal of that, in f64.
+    aster_check.assert_close(np.load(os.path.join(tmp, "oa", "result0.npy")),
+                             p @ v64, rtol=1e-12, atol=1e-14,
+                             what="raised attention")
 
 
 main()

@@ -1,4 +1,4 @@
-//===- RaiseDecomposedOps.cpp - Decomposed layer norm and GELU to ops -----===//
+//===- RaiseDecomposedOps.cpp - Decomposed norms, GELU, attention to ops -===//
 //
 // Matches the elementwise chains exporters emit for layer normalisation and
 // GELU, and replaces them with the aster ops that later phases fuse and
@@ -319,6 +319,7 @@ struct RaiseDecomposedOpsPass
     RewritePatternSet patterns(&getContext());
     patterns.add<RaiseLayerNorm, AbsorbLayerNormAffine, RaiseGelu>(
         &getContext());
+    populateRaiseAttentionPatterns(patterns);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       signalPassFailure();
   }

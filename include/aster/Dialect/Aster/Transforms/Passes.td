@@ -6,7 +6,7 @@
 include "mlir/Pass/PassBase.td"
 
 def RaiseDecomposedOps : Pass<"aster-raise-decomposed"> {
-  let summary = "Raise decomposed layer norm and GELU to their aster ops";
+  let summary = "Raise decomposed layer norm, GELU and attention to aster ops";
   let description = [{
     Exporters (ONNX, older PyTorch) spell layer normalisation and GELU as
     chains of elementwise ops and reductions. This pass finds those chains
@@ -23,7 +23,17 @@ def RaiseDecomposedOps : Pass<"aster-raise-decomposed"> {
     - `x * 0.5 * (1 + erf(x / sqrt(2)))` (in any order of the products,
       `x * (1 / sqrt(2))` too) becomes `aster.gelu x`;
     - `x * 0.5 * (1 + tanh(sqrt(2 / pi) * (x + 0.044715 * x^3)))`, the cube
-      as `pow(x, 3)` or products, becomes `aster.gelu x approximate = tanh`.
+      as `pow(x, 3)` or products, becomes `aster.gelu x approximate = tanh`;
+    - `softmax(q k^T * scale [+ mask] [causal]) @ v` becomes
+      `aster.attention`. k is transposed by the matmul's flag or a
+      transpose of the last two dimensions; the scale is any product of
+      splat constants on the scores, q or k; a causal mask is a constant
+      that is 0 (or true, for a `select`) exactly where key `j <= i` and
+      `-inf` or at most `-1e30` elsewhere (every causal row keeps its
+      diagonal, so those entries are exactly 0 after the softmax); any
+      other additive mask becomes the op's mask operand. q, k, v have
+      rank 4 (rank 3 is read as one batch of heads), k and v the same
+      number of heads, equal to q's or 1.
   }];
   let dependentDialects = ["::mlir::aster::AsterDialect"];
 }
