@@ -77,6 +77,22 @@ private:
   RefTensor compare(CompareOp op);
   RefTensor select(SelectOp op);
   FailureOr<RefTensor> gather(GatherOp op);
+  FailureOr<RefTensor> scatterAdd(ScatterAddOp op);
+  RefTensor insertSlice(InsertSliceOp op);
+  /// Ops with several results (the training forms and backward ops).
+  FailureOr<SmallVector<RefTensor>> evaluateMulti(Operation *op);
+  SmallVector<RefTensor> attentionForward(Operation *op, Value q, Value k,
+                                          Value v, Value mask, bool causal,
+                                          std::optional<APFloat> scale);
+  SmallVector<RefTensor> attentionBackward(AttentionBwdOp op);
+  SmallVector<RefTensor> layerNormForward(Operation *op, Value x, Value w,
+                                          Value b, double eps, bool rms);
+  SmallVector<RefTensor> normBackward(Operation *op, Value x, Value w,
+                                      Value mean, Value rstd, Value grad);
+  FailureOr<SmallVector<RefTensor>>
+  crossEntropyForward(Operation *op, Value logits, Value labels,
+                      int64_t ignore, LossReduction reduction);
+  RefTensor crossEntropyBackward(CrossEntropyBwdOp op);
 
   ModuleOp module;
   llvm::DenseMap<Value, RefTensor> &values;
@@ -142,6 +158,16 @@ LogicalResult Evaluator::evaluate(Operation *op) {
   if (!isa<AsterDialect>(op->getDialect()))
     return op->emitError("the reference interpreter does not run '")
            << op->getName() << "'";
+  if (op->getNumResults() > 1) {
+    FailureOr<SmallVector<RefTensor>> results = evaluateMulti(op);
+    if (failed(results))
+      return failure();
+    for (auto [v, r] : llvm::zip(op->getResults(), *results)) {
+      r.roundToKind();
+      values[v] = std::move(r);
+    }
+    return success();
+  }
   FailureOr<RefTensor> result = evaluateAster(op);
   if (failed(result))
     return failure();
@@ -167,6 +193,8 @@ static double tanhD(double x) { return std::tanh(x); }
 static double sqrtD(double x) { return std::sqrt(x); }
 static double erfD(double x) { return std::erf(x); }
 static double sigmoid(double x) { return 1.0 / (1.0 + std::exp(-x)); }
+static double sinD(double x) { return std::sin(x); }
+static double cosD(double x) { return std::cos(x); }
 
 FailureOr<RefTensor> Evaluator::evaluateAster(Operation *op) {
   return llvm::TypeSwitch<Operation *, FailureOr<RefTensor>>(op)
@@ -185,6 +213,11 @@ FailureOr<RefTensor> Evaluator::evaluateAster(Operation *op) {
       .Case([&](SiluOp o) { return unary(o, silu); })
       .Case([&](ReluOp o) { return unary(o, relu); })
       .Case([&](SigmoidOp o) { return unary(o, sigmoid); })
+      .Case([&](SinOp o) { return unary(o, sinD); })
+      .Case([&](CosOp o) { return unary(o, cosD); })
+      .Case([&](ScatterAddOp o) { return scatterAdd(o); })
+      .Case([&](InsertSliceOp o) { return insertSlice(o); })
+      .Case([&](CrossEntropyBwdOp o) { return crossEntropyBackward(o); })
       .Case([&](CompareOp o) { return compare(o); })
       .Case([&](SelectOp o) { return select(o); })
       .Case([&](GatherOp o) { return gather(o); })
@@ -383,48 +416,13 @@ RefTensor Evaluator::softmax(Value input, int64_t axis, bool log) {
 }
 
 RefTensor Evaluator::layerNorm(LayerNormOp op) {
-  RefTensor t = get(op.getInput());
-  const RefTensor &weight = get(op.getWeight());
-  const RefTensor *bias = op.getBias() ? &get(op.getBias()) : nullptr;
-  double eps = op.getEpsilon().convertToDouble();
-  int64_t c = t.shape.back();
-  if (c == 0)
-    return t;
-  for (int64_t r = 0, rows = t.size() / c; r < rows; ++r) {
-    double *x = t.floats.data() + r * c;
-    double mean = 0.0, var = 0.0;
-    for (int64_t j = 0; j < c; ++j)
-      mean += x[j];
-    mean /= c;
-    for (int64_t j = 0; j < c; ++j)
-      var += (x[j] - mean) * (x[j] - mean);
-    var /= c;
-    double inv = 1.0 / std::sqrt(var + eps);
-    for (int64_t j = 0; j < c; ++j)
-      x[j] = (x[j] - mean) * inv * weight.floats[j] +
-             (bias ? bias->floats[j] : 0.0);
-  }
-  return t;
+  return layerNormForward(op, op.getInput(), op.getWeight(), op.getBias(),
+                          op.getEpsilon().convertToDouble(), /*rms=*/false)[0];
 }
 
 RefTensor Evaluator::rmsNorm(RmsNormOp op) {
-  RefTensor t = get(op.getInput());
-  const RefTensor &weight = get(op.getWeight());
-  double eps = op.getEpsilon().convertToDouble();
-  int64_t c = t.shape.back();
-  if (c == 0)
-    return t;
-  for (int64_t r = 0, rows = t.size() / c; r < rows; ++r) {
-    double *x = t.floats.data() + r * c;
-    double meanSquare = 0.0;
-    for (int64_t j = 0; j < c; ++j)
-      meanSquare += x[j] * x[j];
-    meanSquare /= c;
-    double inv = 1.0 / std::sqrt(meanSquare + eps);
-    for (int64_t j = 0; j < c; ++j)
-      x[j] = x[j] * inv * weight.floats[j];
-  }
-  return t;
+  return layerNormForward(op, op.getInput(), op.getWeight(), Value(),
+                          op.getEpsilon().convertToDouble(), /*rms=*/true)[0];
 }
 
 RefTensor Evaluator::rope(RopeOp op) {
@@ -443,6 +441,8 @@ RefTensor Evaluator::rope(RopeOp op) {
     double *x = t.floats.data() + r * d;
     for (int64_t i = 0; i < half; ++i) {
       double angle = pos * std::pow(theta, -2.0 * i / d);
+      if (op.getInverse())
+        angle = -angle;
       double c = std::cos(angle), sn = std::sin(angle);
       int64_t ia = interleaved ? 2 * i : i;
       int64_t ib = interleaved ? 2 * i + 1 : i + half;
@@ -455,56 +455,8 @@ RefTensor Evaluator::rope(RopeOp op) {
 }
 
 RefTensor Evaluator::attention(AttentionOp op) {
-  const RefTensor &q = get(op.getQuery());
-  const RefTensor &k = get(op.getKey());
-  const RefTensor &v = get(op.getValue());
-  int64_t batch = q.shape[0], heads = q.shape[1], sq = q.shape[2],
-          d = q.shape[3];
-  int64_t kvHeads = k.shape[1], skv = k.shape[2], dv = v.shape[3];
-  int64_t group = heads / kvHeads;
-  double scale = op.getScale() ? op.getScale()->convertToDouble()
-                               : 1.0 / std::sqrt(static_cast<double>(d));
-  std::vector<int64_t> maskIndex;
-  const RefTensor *mask = op.getMask() ? &get(op.getMask()) : nullptr;
-  if (mask)
-    maskIndex = broadcastIndexMap(mask->shape, {batch, heads, sq, skv});
-  RefTensor out = RefTensor::zeros(q.kind, op.getType().getShape());
-  std::vector<double> scores(skv);
-  for (int64_t b = 0; b < batch; ++b)
-    for (int64_t h = 0; h < heads; ++h) {
-      int64_t kh = h / group;
-      const double *qh = q.floats.data() + (b * heads + h) * sq * d;
-      const double *khp = k.floats.data() + (b * kvHeads + kh) * skv * d;
-      const double *vh = v.floats.data() + (b * kvHeads + kh) * skv * dv;
-      double *oh = out.floats.data() + (b * heads + h) * sq * dv;
-      for (int64_t i = 0; i < sq; ++i) {
-        double max = kNegInf;
-        for (int64_t j = 0; j < skv; ++j) {
-          double s = 0.0;
-          for (int64_t p = 0; p < d; ++p)
-            s += qh[i * d + p] * khp[j * d + p];
-          s *= scale;
-          if (mask)
-            s += mask->floats[maskIndex[((b * heads + h) * sq + i) * skv + j]];
-          if (op.getCausal() && j > i)
-            s = kNegInf;
-          scores[j] = s;
-          max = std::max(max, s);
-        }
-        double sum = 0.0;
-        for (int64_t j = 0; j < skv; ++j) {
-          scores[j] = std::exp(scores[j] - max);
-          sum += scores[j];
-        }
-        for (int64_t p = 0; p < dv; ++p) {
-          double acc = 0.0;
-          for (int64_t j = 0; j < skv; ++j)
-            acc += scores[j] * vh[j * dv + p];
-          oh[i * dv + p] = acc / sum;
-        }
-      }
-    }
-  return out;
+  return attentionForward(op, op.getQuery(), op.getKey(), op.getValue(),
+                          op.getMask(), op.getCausal(), op.getScale())[0];
 }
 
 RefTensor Evaluator::transpose(TransposeOp op) {
@@ -635,41 +587,12 @@ FailureOr<RefTensor> Evaluator::castOp(CastOp op) {
 }
 
 FailureOr<RefTensor> Evaluator::crossEntropy(CrossEntropyOp op) {
-  const RefTensor &logits = get(op.getLogits());
-  const RefTensor &labels = get(op.getLabels());
-  int64_t classes = logits.shape.back();
-  int64_t ignore = op.getIgnoreIndex();
-  LossReduction reduction = op.getReduction();
-  RefTensor perPosition = RefTensor::zeros(ElementKind::F32, labels.shape);
-  double total = 0.0;
-  int64_t counted = 0;
-  for (int64_t r = 0, e = labels.size(); r < e; ++r) {
-    int64_t label = labels.ints[r];
-    if (label == ignore)
-      continue;
-    if (label < 0 || label >= classes)
-      return op.emitError("label ")
-             << label << " at position " << r << " is outside [0, "
-             << classes << ") and is not the ignore_index " << ignore;
-    const double *x = logits.floats.data() + r * classes;
-    double max = kNegInf;
-    for (int64_t c = 0; c < classes; ++c)
-      max = std::max(max, x[c]);
-    double sum = 0.0;
-    for (int64_t c = 0; c < classes; ++c)
-      sum += std::exp(x[c] - max);
-    double loss = max + std::log(sum) - x[label];
-    perPosition.floats[r] = loss;
-    total += loss;
-    ++counted;
-  }
-  if (reduction == LossReduction::none)
-    return perPosition;
-  RefTensor out = RefTensor::zeros(ElementKind::F32, {});
-  out.floats[0] = reduction == LossReduction::sum
-                      ? total
-                      : (counted ? total / counted : NAN);
-  return out;
+  FailureOr<SmallVector<RefTensor>> results =
+      crossEntropyForward(op, op.getLogits(), op.getLabels(),
+                          op.getIgnoreIndex(), op.getReduction());
+  if (failed(results))
+    return failure();
+  return (*results)[0];
 }
 
 /// The element count of `type`, or kMaxElements + 1 when it is larger (the
@@ -790,6 +713,359 @@ FailureOr<RefTensor> Evaluator::gather(GatherOp op) {
         map.push_back(view.at(o, index, i));
     }
   return in.gather(op.getType().getShape(), map);
+}
+
+//===----------------------------------------------------------------------===//
+// Training ops: saving forms, backward ops, adjoints of data movement
+//===----------------------------------------------------------------------===//
+
+FailureOr<RefTensor> Evaluator::scatterAdd(ScatterAddOp op) {
+  const RefTensor &updates = get(op.getUpdates());
+  const RefTensor &indices = get(op.getIndices());
+  int64_t axis = op.getAxis();
+  ArrayRef<int64_t> outShape = op.getType().getShape();
+  AxisView view(outShape, axis);
+  RefTensor out = RefTensor::zeros(updates.kind, outShape);
+  int64_t count = indices.size(), u = 0;
+  for (int64_t o = 0; o < view.outer; ++o)
+    for (int64_t j = 0; j < count; ++j) {
+      int64_t index = indices.ints[j];
+      if (index < -view.size || index >= view.size)
+        return op.emitError("index ")
+               << index << " at position " << j << " is outside [-"
+               << view.size << ", " << view.size << ") for axis " << axis;
+      if (index < 0)
+        index += view.size;
+      for (int64_t i = 0; i < view.inner; ++i)
+        out.floats[view.at(o, index, i)] += updates.floats[u++];
+    }
+  return out;
+}
+
+RefTensor Evaluator::insertSlice(InsertSliceOp op) {
+  const RefTensor &source = get(op.getSource());
+  ArrayRef<int64_t> outShape = op.getType().getShape();
+  ArrayRef<int64_t> start = op.getStart();
+  SmallVector<int64_t> steps(start.size(), 1);
+  if (std::optional<ArrayRef<int64_t>> given = op.getStep())
+    steps.assign(given->begin(), given->end());
+  SmallVector<int64_t> strides = stridesOf(outShape);
+  RefTensor out = RefTensor::zeros(source.kind, outShape);
+  forEachIndex(source.shape, [&](int64_t flat, ArrayRef<int64_t> index) {
+    int64_t offset = 0;
+    for (size_t d = 0; d < index.size(); ++d)
+      offset += (start[d] + index[d] * steps[d]) * strides[d];
+    out.floats[offset] = source.floats[flat];
+  });
+  return out;
+}
+
+FailureOr<SmallVector<RefTensor>> Evaluator::evaluateMulti(Operation *op) {
+  return llvm::TypeSwitch<Operation *, FailureOr<SmallVector<RefTensor>>>(op)
+      .Case([&](AttentionFwdOp o) {
+        return attentionForward(o, o.getQuery(), o.getKey(), o.getValue(),
+                                o.getMask(), o.getCausal(), o.getScale());
+      })
+      .Case([&](AttentionBwdOp o) { return attentionBackward(o); })
+      .Case([&](LayerNormFwdOp o) {
+        return layerNormForward(o, o.getInput(), o.getWeight(), o.getBias(),
+                                o.getEpsilon().convertToDouble(), false);
+      })
+      .Case([&](RmsNormFwdOp o) {
+        return layerNormForward(o, o.getInput(), o.getWeight(), Value(),
+                                o.getEpsilon().convertToDouble(), true);
+      })
+      .Case([&](LayerNormBwdOp o) {
+        return normBackward(o, o.getInput(), o.getWeight(), o.getMean(),
+                            o.getRstd(), o.getGrad());
+      })
+      .Case([&](RmsNormBwdOp o) {
+        return normBackward(o, o.getInput(), o.getWeight(), Value(),
+                            o.getRstd(), o.getGrad());
+      })
+      .Case([&](CrossEntropyFwdOp o) {
+        return crossEntropyForward(o, o.getLogits(), o.getLabels(),
+                                   o.getIgnoreIndex(), o.getReduction());
+      })
+      .Default([&](Operation *o) -> FailureOr<SmallVector<RefTensor>> {
+        return o->emitError("the reference interpreter has no rule for '")
+               << o->getName() << "'";
+      });
+}
+
+/// Attention's probabilities for one (batch, head, query) row: fills
+/// `scores` with the scaled, masked scores and returns their
+/// log-sum-exp.
+namespace {
+struct AttentionShape {
+  int64_t batch, heads, sq, d, kvHeads, skv, dv, group;
+  double scale;
+};
+} // namespace
+
+static AttentionShape attentionShape(const RefTensor &q, const RefTensor &k,
+                                     const RefTensor &v,
+                                     std::optional<APFloat> scale) {
+  AttentionShape s;
+  s.batch = q.shape[0], s.heads = q.shape[1], s.sq = q.shape[2];
+  s.d = q.shape[3], s.kvHeads = k.shape[1], s.skv = k.shape[2];
+  s.dv = v.shape[3], s.group = s.heads / s.kvHeads;
+  s.scale = scale ? scale->convertToDouble()
+                  : 1.0 / std::sqrt(static_cast<double>(s.d));
+  return s;
+}
+
+/// The scaled, masked scores of query row `i` of head `h` of batch `b`
+/// into `scores`; returns their log-sum-exp (-inf if all are masked).
+static double attentionRow(const AttentionShape &s, const RefTensor &q,
+                           const RefTensor &k, const RefTensor *mask,
+                           const std::vector<int64_t> &maskIndex, bool causal,
+                           int64_t b, int64_t h, int64_t i,
+                           std::vector<double> &scores) {
+  int64_t kh = h / s.group;
+  const double *qi = q.floats.data() + ((b * s.heads + h) * s.sq + i) * s.d;
+  const double *kp = k.floats.data() + (b * s.kvHeads + kh) * s.skv * s.d;
+  double max = kNegInf;
+  for (int64_t j = 0; j < s.skv; ++j) {
+    double dot = 0.0;
+    for (int64_t p = 0; p < s.d; ++p)
+      dot += qi[p] * kp[j * s.d + p];
+    dot *= s.scale;
+    if (mask)
+      dot += mask->floats[maskIndex[((b * s.heads + h) * s.sq + i) * s.skv + j]];
+    if (causal && j > i)
+      dot = kNegInf;
+    scores[j] = dot;
+    max = std::max(max, dot);
+  }
+  if (max == kNegInf)
+    return kNegInf;
+  double sum = 0.0;
+  for (int64_t j = 0; j < s.skv; ++j)
+    sum += std::exp(scores[j] - max);
+  return max + std::log(sum);
+}
+
+SmallVector<RefTensor>
+Evaluator::attentionForward(Operation *op, Value qv, Value kv, Value vv,
+                            Value maskValue, bool causal,
+                            std::optional<APFloat> scale) {
+  const RefTensor &q = get(qv), &k = get(kv), &v = get(vv);
+  AttentionShape s = attentionShape(q, k, v, scale);
+  const RefTensor *mask = maskValue ? &get(maskValue) : nullptr;
+  std::vector<int64_t> maskIndex;
+  if (mask)
+    maskIndex = broadcastIndexMap(mask->shape, {s.batch, s.heads, s.sq, s.skv});
+  RefTensor out = RefTensor::zeros(q.kind, shapeOf(op->getResult(0)));
+  RefTensor lse = RefTensor::zeros(ElementKind::F32, {s.batch, s.heads, s.sq});
+  std::vector<double> scores(s.skv);
+  for (int64_t b = 0; b < s.batch; ++b)
+    for (int64_t h = 0; h < s.heads; ++h) {
+      const double *vp =
+          v.floats.data() + (b * s.kvHeads + h / s.group) * s.skv * s.dv;
+      for (int64_t i = 0; i < s.sq; ++i) {
+        double l = attentionRow(s, q, k, mask, maskIndex, causal, b, h, i,
+                                scores);
+        int64_t row = (b * s.heads + h) * s.sq + i;
+        lse.floats[row] = l;
+        double *o = out.floats.data() + row * s.dv;
+        for (int64_t p = 0; p < s.dv; ++p) {
+          double acc = 0.0;
+          for (int64_t j = 0; j < s.skv; ++j)
+            acc += std::exp(scores[j] - l) * vp[j * s.dv + p];
+          // A fully masked row is NaN, as in PyTorch.
+          o[p] = l == kNegInf ? NAN : acc;
+        }
+      }
+    }
+  return {out, lse};
+}
+
+SmallVector<RefTensor> Evaluator::attentionBackward(AttentionBwdOp op) {
+  const RefTensor &q = get(op.getQuery()), &k = get(op.getKey()),
+                  &v = get(op.getValue()), &o = get(op.getOut()),
+                  &lse = get(op.getLse()), &g = get(op.getGrad());
+  AttentionShape s = attentionShape(q, k, v, op.getScale());
+  const RefTensor *mask = op.getMask() ? &get(op.getMask()) : nullptr;
+  std::vector<int64_t> maskIndex;
+  if (mask)
+    maskIndex = broadcastIndexMap(mask->shape, {s.batch, s.heads, s.sq, s.skv});
+  RefTensor dq = RefTensor::zeros(q.kind, q.shape);
+  RefTensor dk = RefTensor::zeros(k.kind, k.shape);
+  RefTensor dv = RefTensor::zeros(v.kind, v.shape);
+  std::vector<double> scores(s.skv);
+  for (int64_t b = 0; b < s.batch; ++b)
+    for (int64_t h = 0; h < s.heads; ++h) {
+      int64_t kvBase = (b * s.kvHeads + h / s.group) * s.skv;
+      for (int64_t i = 0; i < s.sq; ++i) {
+        // Recompute the scores; the probabilities come from the saved lse.
+        attentionRow(s, q, k, mask, maskIndex, op.getCausal(), b, h, i,
+                     scores);
+        int64_t row = (b * s.heads + h) * s.sq + i;
+        double l = lse.floats[row];
+        if (l == kNegInf)
+          continue;
+        const double *gi = g.floats.data() + row * s.dv;
+        const double *oi = o.floats.data() + row * s.dv;
+        const double *qi = q.floats.data() + row * s.d;
+        double delta = 0.0;
+        for (int64_t p = 0; p < s.dv; ++p)
+          delta += gi[p] * oi[p];
+        for (int64_t j = 0; j < s.skv; ++j) {
+          double p = std::exp(scores[j] - l);
+          if (p == 0.0)
+            continue;
+          const double *vj = v.floats.data() + (kvBase + j) * s.dv;
+          double dp = 0.0;
+          for (int64_t c = 0; c < s.dv; ++c) {
+            dp += gi[c] * vj[c];
+            dv.floats[(kvBase + j) * s.dv + c] += p * gi[c];
+          }
+          double ds = p * (dp - delta) * s.scale;
+          const double *kj = k.floats.data() + (kvBase + j) * s.d;
+          for (int64_t c = 0; c < s.d; ++c) {
+            dq.floats[row * s.d + c] += ds * kj[c];
+            dk.floats[(kvBase + j) * s.d + c] += ds * qi[c];
+          }
+        }
+      }
+    }
+  return {dq, dk, dv};
+}
+
+SmallVector<RefTensor> Evaluator::layerNormForward(Operation *op, Value xv,
+                                                   Value wv, Value bv,
+                                                   double eps, bool rms) {
+  RefTensor t = get(xv);
+  const RefTensor &weight = get(wv);
+  const RefTensor *bias = bv ? &get(bv) : nullptr;
+  int64_t c = t.shape.back();
+  SmallVector<int64_t> rowsShape(ArrayRef<int64_t>(t.shape).drop_back());
+  RefTensor mean = RefTensor::zeros(ElementKind::F32, rowsShape);
+  RefTensor rstd = RefTensor::zeros(ElementKind::F32, rowsShape);
+  for (int64_t r = 0, rows = c ? t.size() / c : 0; r < rows; ++r) {
+    double *x = t.floats.data() + r * c;
+    double mu = 0.0, var = 0.0;
+    if (!rms) {
+      for (int64_t j = 0; j < c; ++j)
+        mu += x[j];
+      mu /= c;
+    }
+    for (int64_t j = 0; j < c; ++j)
+      var += (x[j] - mu) * (x[j] - mu);
+    var /= c;
+    double inv = 1.0 / std::sqrt(var + eps);
+    mean.floats[r] = mu;
+    rstd.floats[r] = inv;
+    for (int64_t j = 0; j < c; ++j)
+      x[j] = (x[j] - mu) * inv * weight.floats[j] +
+             (bias ? bias->floats[j] : 0.0);
+  }
+  if (rms)
+    return {t, rstd};
+  return {t, mean, rstd};
+}
+
+SmallVector<RefTensor> Evaluator::normBackward(Operation *op, Value xv,
+                                               Value wv, Value meanValue,
+                                               Value rstdValue, Value gv) {
+  const RefTensor &x = get(xv), &w = get(wv), &rstd = get(rstdValue),
+                  &g = get(gv);
+  const RefTensor *mean = meanValue ? &get(meanValue) : nullptr;
+  int64_t c = x.shape.back();
+  RefTensor dx = RefTensor::zeros(x.kind, x.shape);
+  RefTensor dw = RefTensor::zeros(w.kind, w.shape);
+  RefTensor db = RefTensor::zeros(w.kind, w.shape);
+  std::vector<double> xhat(c), gw(c);
+  for (int64_t r = 0, rows = c ? x.size() / c : 0; r < rows; ++r) {
+    double mu = mean ? mean->floats[r] : 0.0, inv = rstd.floats[r];
+    double meanGw = 0.0, meanGwX = 0.0;
+    for (int64_t j = 0; j < c; ++j) {
+      xhat[j] = (x.floats[r * c + j] - mu) * inv;
+      double gj = g.floats[r * c + j];
+      gw[j] = gj * w.floats[j];
+      dw.floats[j] += gj * xhat[j];
+      db.floats[j] += gj;
+      meanGw += gw[j];
+      meanGwX += gw[j] * xhat[j];
+    }
+    meanGw /= c;
+    meanGwX /= c;
+    for (int64_t j = 0; j < c; ++j)
+      dx.floats[r * c + j] =
+          inv * (gw[j] - (mean ? meanGw : 0.0) - xhat[j] * meanGwX);
+  }
+  if (!mean)
+    return {dx, dw};
+  return {dx, dw, db};
+}
+
+FailureOr<SmallVector<RefTensor>>
+Evaluator::crossEntropyForward(Operation *op, Value logitsValue,
+                               Value labelsValue, int64_t ignore,
+                               LossReduction reduction) {
+  const RefTensor &logits = get(logitsValue);
+  const RefTensor &labels = get(labelsValue);
+  int64_t classes = logits.shape.back();
+  RefTensor perPosition = RefTensor::zeros(ElementKind::F32, labels.shape);
+  RefTensor lse = RefTensor::zeros(ElementKind::F32, labels.shape);
+  double total = 0.0;
+  int64_t counted = 0;
+  for (int64_t r = 0, e = labels.size(); r < e; ++r) {
+    int64_t label = labels.ints[r];
+    if (label == ignore)
+      continue;
+    if (label < 0 || label >= classes)
+      return op->emitError("label ")
+             << label << " at position " << r << " is outside [0, "
+             << classes << ") and is not the ignore_index " << ignore;
+    const double *x = logits.floats.data() + r * classes;
+    double max = kNegInf;
+    for (int64_t c = 0; c < classes; ++c)
+      max = std::max(max, x[c]);
+    double sum = 0.0;
+    for (int64_t c = 0; c < classes; ++c)
+      sum += std::exp(x[c] - max);
+    lse.floats[r] = max + std::log(sum);
+    double loss = lse.floats[r] - x[label];
+    perPosition.floats[r] = loss;
+    total += loss;
+    ++counted;
+  }
+  if (reduction == LossReduction::none)
+    return SmallVector<RefTensor>{perPosition, lse};
+  RefTensor out = RefTensor::zeros(ElementKind::F32, {});
+  out.floats[0] = reduction == LossReduction::sum
+                      ? total
+                      : (counted ? total / counted : NAN);
+  return SmallVector<RefTensor>{out, lse};
+}
+
+RefTensor Evaluator::crossEntropyBackward(CrossEntropyBwdOp op) {
+  const RefTensor &logits = get(op.getLogits());
+  const RefTensor &labels = get(op.getLabels());
+  const RefTensor &lse = get(op.getLse());
+  const RefTensor &g = get(op.getGrad());
+  int64_t classes = logits.shape.back();
+  int64_t ignore = op.getIgnoreIndex();
+  LossReduction reduction = op.getReduction();
+  int64_t counted = 0;
+  for (int64_t r = 0, e = labels.size(); r < e; ++r)
+    counted += labels.ints[r] != ignore;
+  RefTensor out = RefTensor::zeros(logits.kind, logits.shape);
+  for (int64_t r = 0, e = labels.size(); r < e; ++r) {
+    int64_t label = labels.ints[r];
+    if (label == ignore || label < 0 || label >= classes)
+      continue;
+    double w = reduction == LossReduction::none ? g.floats[r] : g.floats[0];
+    if (reduction == LossReduction::mean)
+      w /= counted;
+    for (int64_t c = 0; c < classes; ++c) {
+      double p = std::exp(logits.floats[r * classes + c] - lse.floats[r]);
+      out.floats[r * classes + c] = w * (p - (c == label ? 1.0 : 0.0));
+    }
+  }
+  return out;
 }
 
 FailureOr<SmallVector<RefTensor>>

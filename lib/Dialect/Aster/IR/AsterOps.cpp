@@ -364,11 +364,13 @@ LogicalResult RopeOp::verify() {
 // attention
 //===----------------------------------------------------------------------===//
 
-LogicalResult AttentionOp::inferReturnTypes(MLIRContext *,
-                                            std::optional<Location> loc,
-                                            Adaptor adaptor,
-                                            SmallVectorImpl<Type> &results) {
-  if (failed(requireRanked<AttentionOp>(
+/// The rules of attention's operands, shared by aster.attention and its
+/// training forms; pushes the result type.
+template <typename OpT, typename AdaptorT>
+static LogicalResult inferAttention(std::optional<Location> loc,
+                                    AdaptorT adaptor,
+                                    SmallVectorImpl<Type> &results) {
+  if (failed(requireRanked<OpT>(
           loc, {adaptor.getQuery(), adaptor.getKey(), adaptor.getValue(),
                 adaptor.getMask()})))
     return failure();
@@ -379,49 +381,49 @@ LogicalResult AttentionOp::inferReturnTypes(MLIRContext *,
                             {"key", k},
                             {"value", v}}) {
     if (type.getRank() != 4)
-      return opError<AttentionOp>(loc)
+      return opError<OpT>(loc)
              << name << " must be 4-D [batch, heads, seq, head_dim], got "
              << type;
     if (type.getElementType() != q.getElementType())
-      return opError<AttentionOp>(loc)
+      return opError<OpT>(loc)
              << "query, key and value must share an element type, got "
              << q.getElementType() << " and " << type.getElementType();
   }
   int64_t batch = q.getDimSize(0), heads = q.getDimSize(1);
   int64_t seqQ = q.getDimSize(2), headDim = q.getDimSize(3);
   if (k.getDimSize(0) != batch || v.getDimSize(0) != batch)
-    return opError<AttentionOp>(loc)
+    return opError<OpT>(loc)
            << "query, key and value must have the same batch size, got "
            << batch << ", " << k.getDimSize(0) << ", " << v.getDimSize(0);
   int64_t kvHeads = k.getDimSize(1);
   if (v.getDimSize(1) != kvHeads)
-    return opError<AttentionOp>(loc)
+    return opError<OpT>(loc)
            << "key and value must have the same number of heads, got "
            << kvHeads << " and " << v.getDimSize(1);
   if (kvHeads == 0 || heads % kvHeads != 0)
-    return opError<AttentionOp>(loc)
+    return opError<OpT>(loc)
            << "key/value heads (" << kvHeads
            << ") must divide query heads (" << heads << ")";
   int64_t seqKv = k.getDimSize(2);
   if (v.getDimSize(2) != seqKv)
-    return opError<AttentionOp>(loc)
+    return opError<OpT>(loc)
            << "key and value must have the same sequence length, got "
            << seqKv << " and " << v.getDimSize(2);
   if (k.getDimSize(3) != headDim)
-    return opError<AttentionOp>(loc)
+    return opError<OpT>(loc)
            << "query and key head dimensions differ: " << headDim << " and "
            << k.getDimSize(3);
   if (RankedTensorType mask = rankedType(adaptor.getMask())) {
     SmallVector<int64_t> scoresShape = {batch, heads, seqQ, seqKv}, joined;
     if (mask.getElementType() != q.getElementType())
-      return opError<AttentionOp>(loc)
+      return opError<OpT>(loc)
              << "mask must have the query's element type "
              << q.getElementType() << ", got " << mask.getElementType();
     if (mask.getRank() > 4 ||
         !::mlir::OpTrait::util::getBroadcastedShape(mask.getShape(), scoresShape,
                                             joined) ||
         ArrayRef<int64_t>(joined) != ArrayRef<int64_t>(scoresShape))
-      return opError<AttentionOp>(loc)
+      return opError<OpT>(loc)
              << "mask of shape " << shapeString(mask.getShape())
              << " does not broadcast to the scores' shape "
              << shapeString(scoresShape);
@@ -429,11 +431,18 @@ LogicalResult AttentionOp::inferReturnTypes(MLIRContext *,
   if (std::optional<APFloat> scale = adaptor.getScale()) {
     double s = scale->convertToDouble();
     if (!std::isfinite(s))
-      return opError<AttentionOp>(loc) << "scale must be finite, got " << s;
+      return opError<OpT>(loc) << "scale must be finite, got " << s;
   }
   results.push_back(RankedTensorType::get(
       {batch, heads, seqQ, v.getDimSize(3)}, q.getElementType()));
   return success();
+}
+
+LogicalResult AttentionOp::inferReturnTypes(MLIRContext *,
+                                            std::optional<Location> loc,
+                                            Adaptor adaptor,
+                                            SmallVectorImpl<Type> &results) {
+  return inferAttention<AttentionOp>(loc, adaptor, results);
 }
 
 //===----------------------------------------------------------------------===//
@@ -694,6 +703,177 @@ LogicalResult CrossEntropyOp::inferReturnTypes(
   else
     results.push_back(RankedTensorType::get({}, f32));
   return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Training ops (AsterTrainingOps.td)
+//===----------------------------------------------------------------------===//
+
+/// `type` with its last dimension dropped and element type f32: the shape
+/// of per-row statistics.
+static RankedTensorType rowStatsType(RankedTensorType type) {
+  return RankedTensorType::get(type.getShape().drop_back(),
+                               Float32Type::get(type.getContext()));
+}
+
+static LogicalResult expectType(Operation *op, StringRef what, Type actual,
+                                Type expected) {
+  if (actual != expected)
+    return op->emitOpError()
+           << what << " must be " << expected << ", got " << actual;
+  return success();
+}
+
+LogicalResult ScatterAddOp::verify() {
+  RankedTensorType result = getType(), updates = getUpdates().getType();
+  auto indices = cast<RankedTensorType>(getIndices().getType());
+  int64_t axis = getAxis(), rank = result.getRank();
+  if (axis < 0 || axis >= rank)
+    return emitOpError("axis ") << axis << " is out of range for rank "
+                                << rank;
+  SmallVector<int64_t> shape(result.getShape().take_front(axis));
+  llvm::append_range(shape, indices.getShape());
+  llvm::append_range(shape, result.getShape().drop_front(axis + 1));
+  return expectType(*this, "updates",
+                    updates,
+                    RankedTensorType::get(shape, result.getElementType()));
+}
+
+LogicalResult InsertSliceOp::verify() {
+  SmallVector<Type> inferred;
+  SliceOp::Adaptor::Properties properties;
+  properties.start = getStartAttr();
+  properties.limit = getLimitAttr();
+  properties.step = getStepAttr();
+  // The source must be what aster.slice reads from a tensor of the result
+  // type with these bounds.
+  Value result = getResult();
+  if (failed(SliceOp::inferReturnTypes(
+          getContext(), getLoc(), ValueRange{result}, DictionaryAttr(),
+          &properties, {}, inferred)))
+    return failure();
+  return expectType(*this, "source", getSource().getType(), inferred[0]);
+}
+
+LogicalResult AttentionFwdOp::verify() {
+  SmallVector<Type> inferred;
+  if (failed(inferAttention<AttentionFwdOp>(getLoc(), *this, inferred)))
+    return failure();
+  auto out = cast<RankedTensorType>(inferred[0]);
+  if (failed(expectType(*this, "result", getResult().getType(), out)))
+    return failure();
+  return expectType(*this, "lse", getLse().getType(),
+                    rowStatsType(out));
+}
+
+LogicalResult AttentionBwdOp::verify() {
+  SmallVector<Type> inferred;
+  if (failed(inferAttention<AttentionBwdOp>(getLoc(), *this, inferred)))
+    return failure();
+  auto out = cast<RankedTensorType>(inferred[0]);
+  if (failed(expectType(*this, "out", getOut().getType(), out)) ||
+      failed(expectType(*this, "grad", getGrad().getType(), out)) ||
+      failed(expectType(*this, "lse", getLse().getType(), rowStatsType(out))) ||
+      failed(expectType(*this, "grad_query", getGradQuery().getType(),
+                        getQuery().getType())) ||
+      failed(expectType(*this, "grad_key", getGradKey().getType(),
+                        getKey().getType())))
+    return failure();
+  return expectType(*this, "grad_value", getGradValue().getType(),
+                    getValue().getType());
+}
+
+LogicalResult LayerNormFwdOp::verify() {
+  RankedTensorType input = getInput().getType();
+  if (failed(verifyChannelParam(*this, "weight", input, getWeight().getType())))
+    return failure();
+  if (getBias() && failed(verifyChannelParam(*this, "bias", input,
+                                             getBias().getType())))
+    return failure();
+  if (failed(verifyEpsilon(*this, getEpsilon().convertToDouble())) ||
+      failed(expectType(*this, "result", getResult().getType(), input)) ||
+      failed(expectType(*this, "mean", getMean().getType(),
+                        rowStatsType(input))))
+    return failure();
+  return expectType(*this, "rstd", getRstd().getType(), rowStatsType(input));
+}
+
+LogicalResult LayerNormBwdOp::verify() {
+  RankedTensorType input = getInput().getType();
+  if (failed(verifyChannelParam(*this, "weight", input, getWeight().getType())))
+    return failure();
+  if (failed(expectType(*this, "mean", getMean().getType(),
+                        rowStatsType(input))) ||
+      failed(expectType(*this, "rstd", getRstd().getType(),
+                        rowStatsType(input))) ||
+      failed(expectType(*this, "grad", getGrad().getType(), input)) ||
+      failed(expectType(*this, "grad_input", getGradInput().getType(), input)) ||
+      failed(expectType(*this, "grad_weight", getGradWeight().getType(),
+                        getWeight().getType())))
+    return failure();
+  return expectType(*this, "grad_bias", getGradBias().getType(),
+                    getWeight().getType());
+}
+
+LogicalResult RmsNormFwdOp::verify() {
+  RankedTensorType input = getInput().getType();
+  if (failed(verifyChannelParam(*this, "weight", input, getWeight().getType())) ||
+      failed(verifyEpsilon(*this, getEpsilon().convertToDouble())) ||
+      failed(expectType(*this, "result", getResult().getType(), input)))
+    return failure();
+  return expectType(*this, "rstd", getRstd().getType(), rowStatsType(input));
+}
+
+LogicalResult RmsNormBwdOp::verify() {
+  RankedTensorType input = getInput().getType();
+  if (failed(verifyChannelParam(*this, "weight", input, getWeight().getType())) ||
+      failed(expectType(*this, "rstd", getRstd().getType(),
+                        rowStatsType(input))) ||
+      failed(expectType(*this, "grad", getGrad().getType(), input)) ||
+      failed(expectType(*this, "grad_input", getGradInput().getType(), input)))
+    return failure();
+  return expectType(*this, "grad_weight", getGradWeight().getType(),
+                    getWeight().getType());
+}
+
+/// The loss type aster.cross_entropy gives these operands, or failure.
+template <typename OpT>
+static FailureOr<Type> crossEntropyLossType(OpT op) {
+  SmallVector<Type> inferred;
+  CrossEntropyOp::Adaptor::Properties properties;
+  properties.ignore_index = op.getIgnoreIndexAttr();
+  properties.reduction = op.getReductionAttr();
+  if (failed(CrossEntropyOp::inferReturnTypes(
+          op.getContext(), op.getLoc(),
+          ValueRange{op.getLogits(), op.getLabels()}, DictionaryAttr(),
+          &properties, {}, inferred)))
+    return failure();
+  return inferred[0];
+}
+
+LogicalResult CrossEntropyFwdOp::verify() {
+  FailureOr<Type> loss = crossEntropyLossType(*this);
+  if (failed(loss) ||
+      failed(expectType(*this, "result", getResult().getType(), *loss)))
+    return failure();
+  auto labels = cast<RankedTensorType>(getLabels().getType());
+  return expectType(*this, "lse", getLse().getType(),
+                    RankedTensorType::get(labels.getShape(),
+                                          Float32Type::get(getContext())));
+}
+
+LogicalResult CrossEntropyBwdOp::verify() {
+  FailureOr<Type> loss = crossEntropyLossType(*this);
+  if (failed(loss) ||
+      failed(expectType(*this, "grad", getGrad().getType(), *loss)))
+    return failure();
+  auto labels = cast<RankedTensorType>(getLabels().getType());
+  if (failed(expectType(*this, "lse", getLse().getType(),
+                        RankedTensorType::get(labels.getShape(),
+                                              Float32Type::get(getContext())))))
+    return failure();
+  return expectType(*this, "result", getResult().getType(),
+                    getLogits().getType());
 }
 
 //===----------------------------------------------------------------------===//

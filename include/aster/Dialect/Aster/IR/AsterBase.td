@@ -104,7 +104,43 @@ def Aster_NoUnknownAttributes : NativeOpTrait<"NoUnknownAttributes"> {
   let cppNamespace = "::mlir::aster::OpTrait";
 }
 
-class Aster_Op<string mnemonic, list<Trait> traits = []>
-    : Op<Aster_Dialect, mnemonic, !listconcat([Aster_NoUnknownAttributes], traits)>;
+def Aster_GradientOpInterface : OpInterface<"GradientOpInterface"> {
+  let cppNamespace = "::mlir::aster";
+  let description = [{
+    An op's reverse-mode gradient rule, used by `aster-autodiff`. Every
+    aster op implements it, so a new op states its own rule (in
+    lib/Dialect/Aster/IR/AsterGradients.cpp).
+  }];
+  let methods = [
+    InterfaceMethod<[{
+        Builds, at the builder's insertion point, the gradients of the
+        operands given those of the results (`resultGradients`, one per
+        result, null where none flows). Appends one value per operand to
+        `operandGradients`, null for an operand that has none (integers,
+        masks, constants). Fails with a diagnostic when the op has no rule
+        (a backward op: no second-order gradients).
+      }], "::llvm::LogicalResult", "buildGradients",
+      (ins "::mlir::OpBuilder &":$builder,
+           "::llvm::ArrayRef<::mlir::Value>":$resultGradients,
+           "::llvm::SmallVectorImpl<::mlir::Value> &":$operandGradients)>,
+    InterfaceMethod<[{
+        For a fused op whose backward reads values its forward computes
+        (attention's log-sum-exp, a norm's statistics), builds the form
+        that also returns them, whose result 0 replaces this op's result;
+        returns null when the op differentiates as it is.
+      }], "::mlir::Operation *", "buildSavingForm",
+      (ins "::mlir::OpBuilder &":$builder), [{}], [{ return nullptr; }]>
+  ];
+}
+
+/// `gradientOverrides` names the GradientOpInterface methods with a default
+/// that the op defines itself (buildSavingForm).
+class Aster_Op<string mnemonic, list<Trait> traits = [],
+               list<string> gradientOverrides = []>
+    : Op<Aster_Dialect, mnemonic,
+         !listconcat([Aster_NoUnknownAttributes,
+                      DeclareOpInterfaceMethods<Aster_GradientOpInterface,
+                                                gradientOverrides>],
+                     traits)>;
 
 #endif // ASTER_DIALECT_ASTER_IR_ASTERBASE_TD

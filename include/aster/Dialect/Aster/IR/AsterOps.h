@@ -33,6 +33,8 @@ public:
 } // namespace OpTrait
 } // namespace mlir::aster
 
+#include "aster/Dialect/Aster/IR/AsterInterfaces.h.inc"
+
 #define GET_OP_CLASSES
 #include "aster/Dialect/Aster/IR/AsterOps.h.inc"
 

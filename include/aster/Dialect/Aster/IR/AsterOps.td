@@ -337,7 +337,7 @@ def Aster_LogSoftmaxOp
 //===----------------------------------------------------------------------===//
 
 def Aster_LayerNormOp : Aster_Op<"layer_norm",
-    [Pure, AllTypesMatch<["input", "result"]>]> {
+    [Pure, AllTypesMatch<["input", "result"]>], ["buildSavingForm"]> {
   let summary = "layer normalisation over the last dimension";
   let description = [{
     `(x - mean) / sqrt(var + epsilon) * weight + bias` with the mean and the
@@ -362,7 +362,7 @@ def Aster_LayerNormOp : Aster_Op<"layer_norm",
 }
 
 def Aster_RmsNormOp : Aster_Op<"rms_norm",
-    [Pure, AllTypesMatch<["input", "result"]>]> {
+    [Pure, AllTypesMatch<["input", "result"]>], ["buildSavingForm"]> {
   let summary = "root-mean-square normalisation over the last dimension";
   let description = [{
     `x / sqrt(mean(x^2) + epsilon) * weight`, the mean over the last
@@ -399,7 +399,8 @@ def Aster_RopeOp : Aster_Op<"rope",
     `layout = half_split` (the default, HuggingFace `rotate_half`) pairs
     element `i` with `i + D/2`; `layout = interleaved` (GPT-J, Meta's
     original LLaMA) pairs `2i` with `2i + 1`. Each pair `(a, b)` becomes
-    `(a cos - b sin, b cos + a sin)`.
+    `(a cos - b sin, b cos + a sin)`. With `inverse` the rotation is by
+    the negated angle (the transpose, which is rope's gradient).
 
     ```mlir
     %q2 = aster.rope %q theta = 1.0e+04 : tensor<2x4x16x16xf32>
@@ -410,11 +411,12 @@ def Aster_RopeOp : Aster_Op<"rope",
   let arguments = (ins Aster_FloatTensor:$input,
                        Optional<Aster_IndexTensor>:$positions,
                        DefaultValuedAttr<F64Attr, "10000.0">:$theta,
-                       DefaultValuedAttr<Aster_RopeLayout, "RopeLayout::half_split">:$layout);
+                       DefaultValuedAttr<Aster_RopeLayout, "RopeLayout::half_split">:$layout,
+                       UnitAttr:$inverse);
   let results = (outs Aster_FloatTensor:$result);
   let assemblyFormat = [{
     $input (`,` $positions^)? (`theta` `=` $theta^)? (`layout` `=` $layout^)?
-    attr-dict `:` type($input) (`,` type($positions)^)?
+    (`inverse` $inverse^)? attr-dict `:` type($input) (`,` type($positions)^)?
   }];
   let hasVerifier = 1;
 }
@@ -423,7 +425,8 @@ def Aster_RopeOp : Aster_Op<"rope",
 // attention
 //===----------------------------------------------------------------------===//
 
-def Aster_AttentionOp : Aster_Op<"attention", [Pure, Aster_InferType]> {
+def Aster_AttentionOp : Aster_Op<"attention", [Pure, Aster_InferType],
+                                 ["buildSavingForm"]> {
   let hasVerifier = 1;
   let summary = "scaled dot-product attention with grouped-query heads";
   let description = [{
@@ -612,7 +615,8 @@ def Aster_CastOp : Aster_Op<"cast", [Pure]> {
 // cross_entropy
 //===----------------------------------------------------------------------===//
 
-def Aster_CrossEntropyOp : Aster_Op<"cross_entropy", [Pure, Aster_InferType]> {
+def Aster_CrossEntropyOp : Aster_Op<"cross_entropy", [Pure, Aster_InferType],
+                                    ["buildSavingForm"]> {
   let hasVerifier = 1;
   let summary = "softmax cross-entropy against integer labels";
   let description = [{
@@ -642,5 +646,7 @@ def Aster_CrossEntropyOp : Aster_Op<"cross_entropy", [Pure, Aster_InferType]> {
     `:` type($logits) `,` type($labels) `->` type($result)
   }];
 }
+
+include "aster/Dialect/Aster/IR/AsterTrainingOps.td"
 
 #endif // ASTER_DIALECT_ASTER_IR_ASTEROPS_TD

@@ -38,4 +38,35 @@ def RaiseDecomposedOps : Pass<"aster-raise-decomposed"> {
   let dependentDialects = ["::mlir::aster::AsterDialect"];
 }
 
+def Autodiff : Pass<"aster-autodiff", "::mlir::ModuleOp"> {
+  let summary = "Reverse-mode gradients of a scalar-valued function";
+  let description = [{
+    For `@F` (option `function`, default `loss`), a single-block function
+    returning one rank-0 float tensor, adds `@F_grad` with the same
+    arguments that returns that value followed by its gradient with
+    respect to every float argument not marked `aster.data`, in argument
+    order.
+
+    Each op states its rule through `GradientOpInterface`
+    (lib/Dialect/Aster/IR/AsterGradients.cpp). The fused ops first become
+    their saving forms (`attention_fwd`, `layer_norm_fwd`, `rms_norm_fwd`,
+    `cross_entropy_fwd`), so that their backward is one op that reads the
+    saved log-sum-exp or statistics: attention's backward recomputes the
+    scores flash-style and never holds the S x S probabilities. Only values
+    that depend on a differentiated argument get gradients; gradients of a
+    value used several times are summed. Forward values the backward does
+    not read are dead afterwards and go with `-canonicalize -cse`.
+
+    Errors: no such function, not exactly one rank-0 float result, an op
+    without a rule (the backward ops: no second order), an attention mask
+    that depends on a differentiated argument.
+  }];
+  let options = [
+    Option<"function", "function", "std::string", "\"loss\"",
+           "the function to differentiate">
+  ];
+  let dependentDialects = ["::mlir::aster::AsterDialect",
+                           "::mlir::func::FuncDialect"];
+}
+
 #endif // ASTER_DIALECT_ASTER_TRANSFORMS_PASSES_TD
