@@ -92,7 +92,7 @@ private:
   FailureOr<SmallVector<RefTensor>>
   crossEntropyForward(Operation *op, Value logits, Value labels,
                       int64_t ignore, LossReduction reduction);
-  RefTensor crossEntropyBackward(CrossEntropyBwdOp op);
+  FailureOr<RefTensor> crossEntropyBackward(CrossEntropyBwdOp op);
 
   ModuleOp module;
   llvm::DenseMap<Value, RefTensor> &values;
@@ -1041,7 +1041,7 @@ Evaluator::crossEntropyForward(Operation *op, Value logitsValue,
   return SmallVector<RefTensor>{out, lse};
 }
 
-RefTensor Evaluator::crossEntropyBackward(CrossEntropyBwdOp op) {
+FailureOr<RefTensor> Evaluator::crossEntropyBackward(CrossEntropyBwdOp op) {
   const RefTensor &logits = get(op.getLogits());
   const RefTensor &labels = get(op.getLabels());
   const RefTensor &lse = get(op.getLse());
@@ -1050,12 +1050,20 @@ RefTensor Evaluator::crossEntropyBackward(CrossEntropyBwdOp op) {
   int64_t ignore = op.getIgnoreIndex();
   LossReduction reduction = op.getReduction();
   int64_t counted = 0;
-  for (int64_t r = 0, e = labels.size(); r < e; ++r)
-    counted += labels.ints[r] != ignore;
+  for (int64_t r = 0, e = labels.size(); r < e; ++r) {
+    int64_t label = labels.ints[r];
+    if (label == ignore)
+      continue;
+    if (label < 0 || label >= classes)
+      return op.emitError("label ")
+             << label << " at position " << r << " is outside [0, "
+             << classes << ") and is not the ignore_index " << ignore;
+    ++counted;
+  }
   RefTensor out = RefTensor::zeros(logits.kind, logits.shape);
   for (int64_t r = 0, e = labels.size(); r < e; ++r) {
     int64_t label = labels.ints[r];
-    if (label == ignore || label < 0 || label >= classes)
+    if (label == ignore)
       continue;
     double w = reduction == LossReduction::none ? g.floats[r] : g.floats[0];
     if (reduction == LossReduction::mean)

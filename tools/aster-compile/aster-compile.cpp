@@ -16,6 +16,7 @@
 #include "aster/Interpreter/Npy.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Transforms/Passes.h"
+#include "aster/Training/TrainStep.h"
 #include "aster/Weights/ParameterBinding.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -41,7 +42,7 @@ namespace cl = llvm::cl;
 
 namespace {
 /// The phases of the driver, in order (DESIGN.md).
-enum class Phase { Input };
+enum class Phase { Input, Train };
 } // namespace
 
 static cl::opt<std::string>
@@ -53,8 +54,56 @@ static cl::opt<int64_t> seq("seq", cl::desc("sequence length"), cl::init(0));
 static cl::opt<Phase> compileTo(
     "compile-to", cl::desc("stop after this phase and print the IR"),
     cl::values(clEnumValN(Phase::Input, "input",
-                          "the model as aster IR: @forward(params, tokens)")),
+                          "the model as aster IR: @forward(params, tokens)"),
+               clEnumValN(Phase::Train, "train",
+                          "with --train: @forward, @loss, @loss_grad and "
+                          "@train_step")),
     cl::init(Phase::Input));
+
+static cl::OptionCategory trainCategory("Training (--train)");
+static cl::opt<bool> train("train",
+                           cl::desc("build the training step from @forward "
+                                    "(implied by --compile-to=train)"),
+                           cl::cat(trainCategory));
+static cl::opt<int64_t> accum("accum",
+                              cl::desc("micro-batches per step (--batch is "
+                                       "split into this many)"),
+                              cl::init(1), cl::cat(trainCategory));
+static cl::opt<double> lr("lr", cl::desc("peak learning rate"),
+                          cl::init(3e-4), cl::cat(trainCategory));
+static cl::opt<double> beta1("beta1", cl::desc("AdamW beta1"), cl::init(0.9),
+                             cl::cat(trainCategory));
+static cl::opt<double> beta2("beta2", cl::desc("AdamW beta2"),
+                             cl::init(0.999), cl::cat(trainCategory));
+static cl::opt<double> adamEps("eps", cl::desc("AdamW epsilon"),
+                               cl::init(1e-8), cl::cat(trainCategory));
+static cl::opt<double> weightDecay("weight-decay",
+                                   cl::desc("decoupled weight decay"),
+                                   cl::init(0.1), cl::cat(trainCategory));
+static cl::opt<bool> decayAll("decay-all",
+                              cl::desc("decay norm weights and biases too "
+                                       "(default: only rank >= 2)"),
+                              cl::cat(trainCategory));
+static cl::opt<double> clip("clip",
+                            cl::desc("global gradient-norm clip (0: off)"),
+                            cl::init(1.0), cl::cat(trainCategory));
+static cl::opt<mlir::aster::training::Schedule> schedule(
+    "schedule", cl::desc("learning-rate schedule"),
+    cl::values(clEnumValN(mlir::aster::training::Schedule::Constant,
+                          "constant", "lr at every step"),
+               clEnumValN(mlir::aster::training::Schedule::WarmupCosine,
+                          "cosine",
+                          "linear warmup, then cosine decay to --min-lr")),
+    cl::init(mlir::aster::training::Schedule::Constant),
+    cl::cat(trainCategory));
+static cl::opt<int64_t> warmup("warmup", cl::desc("warmup steps"),
+                               cl::init(0), cl::cat(trainCategory));
+static cl::opt<int64_t> decaySteps("decay-steps",
+                                   cl::desc("step at which the cosine "
+                                            "reaches --min-lr"),
+                                   cl::init(0), cl::cat(trainCategory));
+static cl::opt<double> minLr("min-lr", cl::desc("final learning rate"),
+                             cl::init(0.0), cl::cat(trainCategory));
 static cl::opt<std::string> dtypeName(
     "dtype", cl::desc("parameter and compute type (float32, bfloat16, "
                       "float16); default: the config's torch_dtype"),
@@ -189,6 +238,19 @@ static FailureOr<OwningOpRef<ModuleOp>> loadInput(MLIRContext &context,
   }
   hf::ImportOptions options;
   options.batch = batch;
+  if (train) {
+    if (accum < 1) {
+      fail("--accum=" + llvm::Twine(accum.getValue()) + ": must be >= 1");
+      return failure();
+    }
+    if (batch % accum != 0) {
+      fail("--batch " + llvm::Twine(batch.getValue()) +
+           " does not divide into --accum " + llvm::Twine(accum.getValue()) +
+           " micro-batches");
+      return failure();
+    }
+    options.batch = batch / accum;
+  }
   options.seq = seq;
   if (!dtypeName.empty()) {
     if (dtypeName == "float32")
@@ -219,6 +281,8 @@ int main(int argc, char **argv) {
   registerAsmPrinterCLOptions();
   registerMLIRContextCLOptions();
   cl::ParseCommandLineOptions(argc, argv, "Aster compiler driver\n");
+  if (compileTo == Phase::Train)
+    train = true;
 
   DialectRegistry registry;
   registerAllDialects(registry);
@@ -253,6 +317,41 @@ int main(int argc, char **argv) {
                    << llvm::join(ArrayRef(binding->unused).take_front(5), ", ")
                    << (binding->unused.size() > 5 ? ", ..." : "") << "\n";
     weightsSummary = ", weights match " + weightsPath;
+  }
+
+  if (train) {
+    mlir::aster::training::TrainOptions options;
+    options.accumulation = accum;
+    options.lr = lr;
+    options.beta1 = beta1;
+    options.beta2 = beta2;
+    options.eps = adamEps;
+    options.weightDecay = weightDecay;
+    options.decayAll = decayAll;
+    options.clipNorm = clip;
+    options.schedule = schedule;
+    options.warmupSteps = warmup;
+    options.decaySteps = decaySteps;
+    options.minLr = minLr;
+    auto forward = (*module)->lookupSymbol<func::FuncOp>("forward");
+    if (forward && batch.getNumOccurrences() &&
+        !StringRef(modelPath).ends_with(".json") &&
+        !llvm::sys::fs::is_directory(modelPath)) {
+      // A fixed-shape model: its batch is the micro-batch.
+      int64_t micro = 0;
+      for (Type t : forward.getArgumentTypes())
+        if (auto rt = dyn_cast<RankedTensorType>(t);
+            rt && rt.getElementType().isInteger(32) && rt.getRank() == 2)
+          micro = rt.getDimSize(0);
+      if (micro && micro * accum != batch)
+        return fail("--batch " + llvm::Twine(batch.getValue()) + " with --accum " +
+                    llvm::Twine(accum.getValue()) + " needs a micro-batch of " +
+                    llvm::Twine(batch / std::max<int64_t>(accum, 1)) + ", but " +
+                    modelPath + " has batch " + llvm::Twine(micro));
+    }
+    std::string trainError;
+    if (!mlir::aster::training::buildTrainStep(**module, options, trainError))
+      return fail(modelPath + ": " + trainError);
   }
 
   std::string error;

@@ -26,6 +26,7 @@
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/raw_ostream.h"
@@ -72,6 +73,27 @@ static cl::opt<bool> declaredDtype(
     "declared-dtype",
     cl::desc("write float results in their declared width instead of f64"),
     cl::init(false));
+static cl::OptionCategory trainCategory("Training (--steps)");
+static cl::opt<int64_t> trainSteps(
+    "steps",
+    cl::desc("run @train_step this many times (see aster-compile --train), "
+             "feeding each step's parameters and optimizer state to the next "
+             "and printing the loss"),
+    cl::init(0), cl::cat(trainCategory));
+static cl::opt<std::string> tokensPath(
+    "tokens",
+    cl::desc("with --steps: a flat file of token ids (nanoGPT's .bin); step i "
+             "reads consecutive windows of the sequence length"),
+    cl::value_desc("FILE"), cl::init(""), cl::cat(trainCategory));
+static cl::opt<unsigned> tokenWidth(
+    "token-width", cl::desc("bytes per token id in --tokens: 2 (uint16, the "
+                            "default) or 4 (uint32)"),
+    cl::init(2), cl::cat(trainCategory));
+static cl::opt<std::string> saveTrainedPath(
+    "save-trained",
+    cl::desc("with --steps: write the trained parameters (f32) as a "
+             "safetensors file"),
+    cl::value_desc("FILE"), cl::init(""), cl::cat(trainCategory));
 static cl::opt<bool> printValues("print-values",
                                  cl::desc("print every result value"),
                                  cl::init(false));
@@ -198,6 +220,140 @@ static void printSummary(llvm::raw_ostream &os, unsigned index,
   os << "]\n";
 }
 
+/// Reads a flat token file (nanoGPT's train.bin): little-endian unsigned
+/// ids of `tokenWidth` bytes, each below `vocab`.
+static FailureOr<std::vector<int64_t>> readTokens(StringRef path,
+                                                  int64_t vocab) {
+  if (tokenWidth != 2 && tokenWidth != 4) {
+    fail("--token-width=" + llvm::Twine(tokenWidth.getValue()) +
+         ": expected 2 (uint16) or 4 (uint32)");
+    return failure();
+  }
+  auto buffer = llvm::MemoryBuffer::getFile(path, /*IsText=*/false);
+  if (!buffer) {
+    fail(path + ": " + buffer.getError().message());
+    return failure();
+  }
+  StringRef bytes = (*buffer)->getBuffer();
+  if (bytes.size() % tokenWidth != 0) {
+    fail(path + ": " + llvm::Twine(bytes.size()) +
+         " bytes is not a whole number of " +
+         llvm::Twine(tokenWidth.getValue()) + "-byte token ids");
+    return failure();
+  }
+  std::vector<int64_t> ids(bytes.size() / tokenWidth);
+  for (size_t i = 0; i < ids.size(); ++i) {
+    const auto *p =
+        reinterpret_cast<const unsigned char *>(bytes.data()) + i * tokenWidth;
+    uint64_t v = 0;
+    for (unsigned byte = 0; byte < tokenWidth; ++byte)
+      v |= static_cast<uint64_t>(p[byte]) << (8 * byte);
+    if (vocab > 0 && v >= static_cast<uint64_t>(vocab)) {
+      fail(path + ": token " + llvm::Twine(i) + " is " + llvm::Twine(v) +
+           ", outside the vocabulary of " + llvm::Twine(vocab));
+      return failure();
+    }
+    ids[i] = static_cast<int64_t>(v);
+  }
+  return ids;
+}
+
+/// Runs @train_step --steps times, feeding results 1.. back as the state.
+template <typename WriteAll>
+static int runTraining(ModuleOp module, func::FuncOp step,
+                       SmallVector<RefTensor> args, WriteAll writeAll) {
+  // Layout (aster-compile --train): params, m, v (P each), tokens, step.
+  unsigned numArgs = step.getNumArguments();
+  std::optional<unsigned> tokensIndex = findArgument(step, "tokens");
+  std::optional<unsigned> stepIndex = findArgument(step, "step");
+  if (!tokensIndex || !stepIndex || *stepIndex != numArgs - 1 ||
+      *tokensIndex != numArgs - 2 || (numArgs - 2) % 3 != 0 ||
+      step.getNumResults() != numArgs - 1)
+    return fail("@" + step.getSymName() + " is not a training step built by "
+                "aster-compile --train (params, m, v, tokens, step -> loss, "
+                "params, m, v)");
+  unsigned state = numArgs - 2;
+  RefTensor &tokens = args[*tokensIndex];
+  int64_t rows = tokens.shape[0], seqLen = tokens.shape[1];
+  int64_t vocab = 0;
+  if (auto forward = module.lookupSymbol<func::FuncOp>("forward"))
+    if (forward.getNumResults() &&
+        isa<RankedTensorType>(forward.getResultTypes()[0]))
+      vocab = cast<RankedTensorType>(forward.getResultTypes()[0])
+                  .getShape()
+                  .back();
+  std::vector<int64_t> stream;
+  if (!tokensPath.empty()) {
+    FailureOr<std::vector<int64_t>> ids = readTokens(tokensPath, vocab);
+    if (failed(ids))
+      return 1;
+    stream = std::move(*ids);
+    if (static_cast<int64_t>(stream.size()) < seqLen)
+      return fail(tokensPath + ": " + llvm::Twine(stream.size()) +
+                  " tokens, fewer than one sequence of " +
+                  llvm::Twine(seqLen));
+  } else if (vocab > 0) {
+    for (int64_t i = 0, e = tokens.size(); i < e; ++i)
+      if (tokens.ints[i] < 0 || tokens.ints[i] >= vocab)
+        return fail("tokens: id " + llvm::Twine(tokens.ints[i]) +
+                    " at position " + llvm::Twine(i) +
+                    " is outside the vocabulary of " + llvm::Twine(vocab));
+  }
+  llvm::outs() << "@" << step.getSymName() << ": " << trainSteps
+               << " steps, " << state / 3 << " parameter tensors, "
+               << rows << " x " << seqLen << " tokens per step from "
+               << (tokensPath.empty() ? std::string("a fixed batch")
+                                      : tokensPath.getValue())
+               << "\n";
+  SmallVector<RefTensor> results;
+  int64_t windows =
+      stream.empty() ? 0 : static_cast<int64_t>(stream.size()) - seqLen + 1;
+  for (int64_t i = 0; i < trainSteps; ++i) {
+    if (!stream.empty())
+      for (int64_t r = 0; r < rows; ++r) {
+        int64_t offset = ((i * rows + r) * seqLen) % windows;
+        for (int64_t c = 0; c < seqLen; ++c)
+          tokens.ints[r * seqLen + c] = stream[offset + c];
+      }
+    args[*stepIndex].ints[0] = i;
+    FailureOr<SmallVector<RefTensor>> out = runFunction(step, args);
+    if (failed(out))
+      return 1;
+    results = std::move(*out);
+    llvm::outs() << llvm::format("step %lld/%lld  loss %.6f\n",
+                                 static_cast<long long>(i + 1),
+                                 static_cast<long long>(trainSteps.getValue()),
+                                 results[0].floats[0]);
+    llvm::outs().flush();
+    for (unsigned k = 0; k < state; ++k)
+      args[k] = results[k + 1];
+  }
+  if (!saveTrainedPath.empty()) {
+    std::vector<::aster::weights::TensorData> params;
+    for (unsigned k = 0; k < state / 3; ++k) {
+      auto name =
+          step.getArgAttrOfType<StringAttr>(k, AsterDialect::kNameAttrName);
+      if (!name)
+        continue;
+      params.push_back(
+          {name.getValue().str(), ::aster::weights::DType::F32,
+           std::vector<int64_t>(args[k].shape.begin(), args[k].shape.end()),
+           ::aster::weights::encodeFloats(args[k].floats,
+                                          ::aster::weights::DType::F32)});
+    }
+    std::string error;
+    if (!::aster::weights::writeSafetensors(saveTrainedPath, params,
+                                            {{"format", "pt"}}, error))
+      return fail(error);
+    llvm::outs() << "wrote " << params.size() << " trained parameters to "
+                 << saveTrainedPath << "\n";
+  }
+  if (!outputDir.empty() &&
+      !writeAll(outputDir, "result", results, !declaredDtype))
+    return 1;
+  return 0;
+}
+
 int main(int argc, char **argv) {
   llvm::InitLLVM initLLVM(argc, argv);
   cl::ParseCommandLineOptions(
@@ -224,6 +380,14 @@ int main(int argc, char **argv) {
   if (!module)
     return 1;
 
+  if (trainSteps < 0)
+    return fail("--steps=" + llvm::Twine(trainSteps.getValue()) +
+                ": must be >= 0");
+  bool training = trainSteps > 0;
+  if (!training && (!tokensPath.empty() || !saveTrainedPath.empty()))
+    return fail("--tokens and --save-trained need --steps");
+  if (training && entryName.empty())
+    entryName = "train_step";
   func::FuncOp function;
   if (!entryName.empty()) {
     function = module->lookupSymbol<func::FuncOp>(entryName);
@@ -276,8 +440,14 @@ int main(int argc, char **argv) {
         ::aster::weights::Checkpoint::open(weightsPath, error);
     if (!checkpoint)
       return fail(error);
+    // A training step's parameters are @loss's (its optimizer state is
+    // not in a checkpoint); they come first in both.
+    func::FuncOp bindTarget = function;
+    if (training)
+      if (auto loss = module->lookupSymbol<func::FuncOp>("loss"))
+        bindTarget = loss;
     llvm::Expected<ParameterBinding> binding =
-        bindParameters(function, *checkpoint);
+        bindParameters(bindTarget, *checkpoint);
     if (!binding)
       return fail(llvm::toString(binding.takeError()));
     if (!binding->unused.empty())
@@ -287,7 +457,7 @@ int main(int argc, char **argv) {
                    << function.getSymName() << " and are ignored: "
                    << llvm::join(ArrayRef(binding->unused).take_front(5), ", ")
                    << (binding->unused.size() > 5 ? ", ..." : "") << "\n";
-    for (unsigned i = 0; i < numArgs; ++i) {
+    for (unsigned i = 0; i < bindTarget.getNumArguments(); ++i) {
       const ::aster::weights::TensorInfo *tensor = binding->tensors[i];
       if (!tensor || arguments[i])
         continue;
@@ -360,6 +530,9 @@ int main(int argc, char **argv) {
                                             {{"format", "pt"}}, error))
       return fail(error);
   }
+
+  if (training)
+    return runTraining(*module, function, std::move(args), writeAll);
 
   FailureOr<SmallVector<RefTensor>> results = runFunction(function, args);
   if (failed(results))

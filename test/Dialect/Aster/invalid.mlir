@@ -687,3 +687,633 @@ func.func @broadcast_type(%x: tensor<3xf32>) {
   %0 = aster.broadcast %x : tensor<3xf32> -> tensor<2x3xf16>
   return
 }
+
+// -----
+
+// Training ops.
+
+func.func @sin_int(%a: tensor<3xi32>) {
+  // expected-error @+1 {{'aster.sin' op operand #0 must be statically shaped tensor of 32-bit float or bfloat16 type or 16-bit float values, but got 'tensor<3xi32>'}}
+  %0 = aster.sin %a : tensor<3xi32>
+  return
+}
+
+// -----
+
+func.func @cos_f64(%a: tensor<3xf64>) {
+  // expected-error @+1 {{'aster.cos' op operand #0 must be statically shaped tensor of 32-bit float or bfloat16 type or 16-bit float values, but got 'tensor<3xf64>'}}
+  %0 = aster.cos %a : tensor<3xf64>
+  return
+}
+
+// -----
+
+func.func @rope_inverse_odd_head_dim(%x: tensor<4x7xf32>) {
+  // expected-error @+1 {{'aster.rope' op head dimension must be even to rotate pairs, got 7}}
+  %0 = aster.rope %x inverse : tensor<4x7xf32>
+  return
+}
+
+// -----
+
+func.func @scatter_add_axis(%g: tensor<3x2xf32>, %i: tensor<2xi32>) {
+  // expected-error @+1 {{'aster.scatter_add' op axis 2 is out of range for rank 2}}
+  %0 = aster.scatter_add %g[%i] axis = 2 : tensor<3x2xf32>, tensor<2xi32> -> tensor<3x5xf32>
+  return
+}
+
+// -----
+
+func.func @scatter_add_negative_axis(%g: tensor<3x2xf32>, %i: tensor<2xi32>) {
+  // expected-error @+1 {{'aster.scatter_add' op axis -1 is out of range for rank 2}}
+  %0 = aster.scatter_add %g[%i] axis = -1 : tensor<3x2xf32>, tensor<2xi32> -> tensor<3x5xf32>
+  return
+}
+
+// -----
+
+func.func @scatter_add_updates_shape(%g: tensor<3x4xf32>, %i: tensor<2xi32>) {
+  // expected-error @+1 {{'aster.scatter_add' op updates must be 'tensor<3x2xf32>', got 'tensor<3x4xf32>'}}
+  %0 = aster.scatter_add %g[%i] axis = 1 : tensor<3x4xf32>, tensor<2xi32> -> tensor<3x5xf32>
+  return
+}
+
+// -----
+
+func.func @scatter_add_updates_rank(%g: tensor<2x5x8xf32>, %i: tensor<2x5xi32>) {
+  // expected-error @+1 {{'aster.scatter_add' op updates must be 'tensor<2x5x8x1xf32>', got 'tensor<2x5x8xf32>'}}
+  %0 = aster.scatter_add %g[%i] axis = 0 : tensor<2x5x8xf32>, tensor<2x5xi32> -> tensor<16x8x1xf32>
+  return
+}
+
+// -----
+
+func.func @scatter_add_element_type(%g: tensor<3x2xf32>, %i: tensor<2xi32>) {
+  // expected-error @+1 {{'aster.scatter_add' op updates must be 'tensor<3x2xbf16>', got 'tensor<3x2xf32>'}}
+  %0 = aster.scatter_add %g[%i] axis = 1 : tensor<3x2xf32>, tensor<2xi32> -> tensor<3x5xbf16>
+  return
+}
+
+// -----
+
+func.func @scatter_add_float_indices(%g: tensor<3x2xf32>, %i: tensor<2xf32>) {
+  // expected-error @+1 {{operand #1 must be statically shaped tensor of 32-bit signless integer or 64-bit signless integer values}}
+  %0 = aster.scatter_add %g[%i] axis = 1 : tensor<3x2xf32>, tensor<2xf32> -> tensor<3x5xf32>
+  return
+}
+
+// -----
+
+func.func @insert_slice_source(%s: tensor<2x3xf32>) {
+  // expected-error @+1 {{'aster.insert_slice' op source must be 'tensor<2x2xf32>', got 'tensor<2x3xf32>'}}
+  %0 = aster.insert_slice %s [0, 1] to [2, 3] : tensor<2x3xf32> -> tensor<2x4xf32>
+  return
+}
+
+// -----
+
+func.func @insert_slice_source_step(%s: tensor<2x2xf32>) {
+  // expected-error @+1 {{'aster.insert_slice' op source must be 'tensor<2x3xf32>', got 'tensor<2x2xf32>'}}
+  %0 = aster.insert_slice %s [0, 0] to [2, 5] step [1, 2] : tensor<2x2xf32> -> tensor<2x5xf32>
+  return
+}
+
+// -----
+
+func.func @insert_slice_element_type(%s: tensor<2x2xf32>) {
+  // expected-error @+1 {{'aster.insert_slice' op source must be 'tensor<2x2xbf16>', got 'tensor<2x2xf32>'}}
+  %0 = aster.insert_slice %s [0, 0] to [2, 2] : tensor<2x2xf32> -> tensor<2x4xbf16>
+  return
+}
+
+// -----
+
+func.func @insert_slice_rank(%s: tensor<2x2xf32>) {
+  // expected-error @+1 {{'aster.insert_slice' op source must be 'tensor<2x2x1xf32>', got 'tensor<2x2xf32>'}}
+  %0 = aster.insert_slice %s [0, 0, 0] to [2, 2, 1] : tensor<2x2xf32> -> tensor<2x4x1xf32>
+  return
+}
+
+// -----
+
+func.func @attention_fwd_lse_seq(%q: tensor<2x4x5x8xf32>, %k: tensor<2x2x7x8xf32>) {
+  // expected-error @+1 {{'aster.attention_fwd' op lse must be 'tensor<2x4x5xf32>', got 'tensor<2x4x7xf32>'}}
+  %0, %1 = aster.attention_fwd %q, %k, %k : tensor<2x4x5x8xf32>, tensor<2x2x7x8xf32>, tensor<2x2x7x8xf32> -> tensor<2x4x5x8xf32>, tensor<2x4x7xf32>
+  return
+}
+
+// -----
+
+func.func @attention_fwd_lse_heads(%q: tensor<2x4x5x8xf32>, %k: tensor<2x2x5x8xf32>) {
+  // expected-error @+1 {{'aster.attention_fwd' op lse must be 'tensor<2x4x5xf32>', got 'tensor<2x2x5xf32>'}}
+  %0, %1 = aster.attention_fwd %q, %k, %k : tensor<2x4x5x8xf32>, tensor<2x2x5x8xf32>, tensor<2x2x5x8xf32> -> tensor<2x4x5x8xf32>, tensor<2x2x5xf32>
+  return
+}
+
+// -----
+
+func.func @attention_fwd_lse_type(%q: tensor<2x4x5x8xbf16>) {
+  // expected-error @+1 {{result #1 must be statically shaped tensor of 32-bit float values, but got 'tensor<2x4x5xbf16>'}}
+  %0, %1 = aster.attention_fwd %q, %q, %q : tensor<2x4x5x8xbf16>, tensor<2x4x5x8xbf16>, tensor<2x4x5x8xbf16> -> tensor<2x4x5x8xbf16>, tensor<2x4x5xbf16>
+  return
+}
+
+// -----
+
+func.func @attention_fwd_result(%q: tensor<2x4x5x8xf32>, %v: tensor<2x4x5x3xf32>) {
+  // expected-error @+1 {{'aster.attention_fwd' op result must be 'tensor<2x4x5x3xf32>', got 'tensor<2x4x5x8xf32>'}}
+  %0, %1 = aster.attention_fwd %q, %q, %v : tensor<2x4x5x8xf32>, tensor<2x4x5x8xf32>, tensor<2x4x5x3xf32> -> tensor<2x4x5x8xf32>, tensor<2x4x5xf32>
+  return
+}
+
+// -----
+
+func.func @attention_fwd_gqa(%q: tensor<2x4x5x8xf32>, %k: tensor<2x3x5x8xf32>) {
+  // expected-error @+1 {{'aster.attention_fwd' op key/value heads (3) must divide query heads (4)}}
+  %0, %1 = aster.attention_fwd %q, %k, %k : tensor<2x4x5x8xf32>, tensor<2x3x5x8xf32>, tensor<2x3x5x8xf32> -> tensor<2x4x5x8xf32>, tensor<2x4x5xf32>
+  return
+}
+
+// -----
+
+func.func @attention_fwd_mask(%q: tensor<2x4x5x8xf32>, %m: tensor<4x5xf32>) {
+  // expected-error @+1 {{'aster.attention_fwd' op mask of shape [4, 5] does not broadcast to the scores' shape [2, 4, 5, 5]}}
+  %0, %1 = aster.attention_fwd %q, %q, %q mask %m : tensor<2x4x5x8xf32>, tensor<2x4x5x8xf32>, tensor<2x4x5x8xf32>, tensor<4x5xf32> -> tensor<2x4x5x8xf32>, tensor<2x4x5xf32>
+  return
+}
+
+// -----
+
+func.func @attention_bwd_grad_query(%q: tensor<2x4x5x8xf32>, %k: tensor<2x2x5x8xf32>, %v: tensor<2x2x5x3xf32>, %o: tensor<2x4x5x3xf32>, %l: tensor<2x4x5xf32>) {
+  // expected-error @+1 {{'aster.attention_bwd' op grad_query must be 'tensor<2x4x5x8xf32>', got 'tensor<2x2x5x8xf32>'}}
+  %0, %1, %2 = aster.attention_bwd %q, %k, %v, %o, %l, %o
+      : tensor<2x4x5x8xf32>, tensor<2x2x5x8xf32>, tensor<2x2x5x3xf32>, tensor<2x4x5x3xf32>, tensor<2x4x5xf32>, tensor<2x4x5x3xf32>
+      -> tensor<2x2x5x8xf32>, tensor<2x2x5x8xf32>, tensor<2x2x5x3xf32>
+  return
+}
+
+// -----
+
+func.func @attention_bwd_grad_key(%q: tensor<2x4x5x8xf32>, %k: tensor<2x2x5x8xf32>, %v: tensor<2x2x5x3xf32>, %o: tensor<2x4x5x3xf32>, %l: tensor<2x4x5xf32>) {
+  // expected-error @+1 {{'aster.attention_bwd' op grad_key must be 'tensor<2x2x5x8xf32>', got 'tensor<2x4x5x8xf32>'}}
+  %0, %1, %2 = aster.attention_bwd %q, %k, %v, %o, %l, %o
+      : tensor<2x4x5x8xf32>, tensor<2x2x5x8xf32>, tensor<2x2x5x3xf32>, tensor<2x4x5x3xf32>, tensor<2x4x5xf32>, tensor<2x4x5x3xf32>
+      -> tensor<2x4x5x8xf32>, tensor<2x4x5x8xf32>, tensor<2x2x5x3xf32>
+  return
+}
+
+// -----
+
+func.func @attention_bwd_grad_value(%q: tensor<2x4x5x8xf32>, %k: tensor<2x2x5x8xf32>, %v: tensor<2x2x5x3xf32>, %o: tensor<2x4x5x3xf32>, %l: tensor<2x4x5xf32>) {
+  // expected-error @+1 {{'aster.attention_bwd' op grad_value must be 'tensor<2x2x5x3xf32>', got 'tensor<2x2x5x8xf32>'}}
+  %0, %1, %2 = aster.attention_bwd %q, %k, %v, %o, %l, %o
+      : tensor<2x4x5x8xf32>, tensor<2x2x5x8xf32>, tensor<2x2x5x3xf32>, tensor<2x4x5x3xf32>, tensor<2x4x5xf32>, tensor<2x4x5x3xf32>
+      -> tensor<2x4x5x8xf32>, tensor<2x2x5x8xf32>, tensor<2x2x5x8xf32>
+  return
+}
+
+// -----
+
+func.func @attention_bwd_grad_value_type(%q: tensor<2x4x5x8xf32>, %k: tensor<2x2x5x8xf32>, %v: tensor<2x2x5x3xf32>, %o: tensor<2x4x5x3xf32>, %l: tensor<2x4x5xf32>) {
+  // expected-error @+1 {{'aster.attention_bwd' op grad_value must be 'tensor<2x2x5x3xf32>', got 'tensor<2x2x5x3xbf16>'}}
+  %0, %1, %2 = aster.attention_bwd %q, %k, %v, %o, %l, %o
+      : tensor<2x4x5x8xf32>, tensor<2x2x5x8xf32>, tensor<2x2x5x3xf32>, tensor<2x4x5x3xf32>, tensor<2x4x5xf32>, tensor<2x4x5x3xf32>
+      -> tensor<2x4x5x8xf32>, tensor<2x2x5x8xf32>, tensor<2x2x5x3xbf16>
+  return
+}
+
+// -----
+
+func.func @attention_bwd_grad_shape(%q: tensor<2x4x5x8xf32>, %k: tensor<2x2x5x8xf32>, %v: tensor<2x2x5x3xf32>, %o: tensor<2x4x5x3xf32>, %l: tensor<2x4x5xf32>, %g: tensor<2x4x5x8xf32>) {
+  // expected-error @+1 {{'aster.attention_bwd' op grad must be 'tensor<2x4x5x3xf32>', got 'tensor<2x4x5x8xf32>'}}
+  %0, %1, %2 = aster.attention_bwd %q, %k, %v, %o, %l, %g
+      : tensor<2x4x5x8xf32>, tensor<2x2x5x8xf32>, tensor<2x2x5x3xf32>, tensor<2x4x5x3xf32>, tensor<2x4x5xf32>, tensor<2x4x5x8xf32>
+      -> tensor<2x4x5x8xf32>, tensor<2x2x5x8xf32>, tensor<2x2x5x3xf32>
+  return
+}
+
+// -----
+
+func.func @attention_bwd_grad_type(%q: tensor<2x4x5x8xbf16>, %l: tensor<2x4x5xf32>, %g: tensor<2x4x5x8xf32>) {
+  // expected-error @+1 {{'aster.attention_bwd' op grad must be 'tensor<2x4x5x8xbf16>', got 'tensor<2x4x5x8xf32>'}}
+  %0, %1, %2 = aster.attention_bwd %q, %q, %q, %q, %l, %g
+      : tensor<2x4x5x8xbf16>, tensor<2x4x5x8xbf16>, tensor<2x4x5x8xbf16>, tensor<2x4x5x8xbf16>, tensor<2x4x5xf32>, tensor<2x4x5x8xf32>
+      -> tensor<2x4x5x8xbf16>, tensor<2x4x5x8xbf16>, tensor<2x4x5x8xbf16>
+  return
+}
+
+// -----
+
+func.func @attention_bwd_out(%q: tensor<2x4x5x8xf32>, %k: tensor<2x2x5x8xf32>, %v: tensor<2x2x5x3xf32>, %o: tensor<2x2x5x3xf32>, %l: tensor<2x4x5xf32>, %g: tensor<2x4x5x3xf32>) {
+  // expected-error @+1 {{'aster.attention_bwd' op out must be 'tensor<2x4x5x3xf32>', got 'tensor<2x2x5x3xf32>'}}
+  %0, %1, %2 = aster.attention_bwd %q, %k, %v, %o, %l, %g
+      : tensor<2x4x5x8xf32>, tensor<2x2x5x8xf32>, tensor<2x2x5x3xf32>, tensor<2x2x5x3xf32>, tensor<2x4x5xf32>, tensor<2x4x5x3xf32>
+      -> tensor<2x4x5x8xf32>, tensor<2x2x5x8xf32>, tensor<2x2x5x3xf32>
+  return
+}
+
+// -----
+
+func.func @attention_bwd_lse_shape(%q: tensor<2x4x5x8xf32>, %k: tensor<2x2x5x8xf32>, %v: tensor<2x2x5x3xf32>, %o: tensor<2x4x5x3xf32>, %l: tensor<2x4x5x1xf32>) {
+  // expected-error @+1 {{'aster.attention_bwd' op lse must be 'tensor<2x4x5xf32>', got 'tensor<2x4x5x1xf32>'}}
+  %0, %1, %2 = aster.attention_bwd %q, %k, %v, %o, %l, %o
+      : tensor<2x4x5x8xf32>, tensor<2x2x5x8xf32>, tensor<2x2x5x3xf32>, tensor<2x4x5x3xf32>, tensor<2x4x5x1xf32>, tensor<2x4x5x3xf32>
+      -> tensor<2x4x5x8xf32>, tensor<2x2x5x8xf32>, tensor<2x2x5x3xf32>
+  return
+}
+
+// -----
+
+func.func @attention_bwd_lse_type(%q: tensor<2x4x5x8xbf16>, %l: tensor<2x4x5xbf16>) {
+  // expected-error @+1 {{operand #4 must be statically shaped tensor of 32-bit float values, but got 'tensor<2x4x5xbf16>'}}
+  %0, %1, %2 = aster.attention_bwd %q, %q, %q, %q, %l, %q
+      : tensor<2x4x5x8xbf16>, tensor<2x4x5x8xbf16>, tensor<2x4x5x8xbf16>, tensor<2x4x5x8xbf16>, tensor<2x4x5xbf16>, tensor<2x4x5x8xbf16>
+      -> tensor<2x4x5x8xbf16>, tensor<2x4x5x8xbf16>, tensor<2x4x5x8xbf16>
+  return
+}
+
+// -----
+
+func.func @attention_bwd_gqa(%q: tensor<2x4x5x8xf32>, %k: tensor<2x3x5x8xf32>, %o: tensor<2x4x5x8xf32>, %l: tensor<2x4x5xf32>) {
+  // expected-error @+1 {{'aster.attention_bwd' op key/value heads (3) must divide query heads (4)}}
+  %0, %1, %2 = aster.attention_bwd %q, %k, %k, %o, %l, %o
+      : tensor<2x4x5x8xf32>, tensor<2x3x5x8xf32>, tensor<2x3x5x8xf32>, tensor<2x4x5x8xf32>, tensor<2x4x5xf32>, tensor<2x4x5x8xf32>
+      -> tensor<2x4x5x8xf32>, tensor<2x3x5x8xf32>, tensor<2x3x5x8xf32>
+  return
+}
+
+// -----
+
+func.func @attention_bwd_mask(%q: tensor<2x4x5x8xf32>, %l: tensor<2x4x5xf32>, %m: tensor<3x5xf32>) {
+  // expected-error @+1 {{'aster.attention_bwd' op mask of shape [3, 5] does not broadcast to the scores' shape [2, 4, 5, 5]}}
+  %0, %1, %2 = aster.attention_bwd %q, %q, %q, %q, %l, %q mask %m
+      : tensor<2x4x5x8xf32>, tensor<2x4x5x8xf32>, tensor<2x4x5x8xf32>, tensor<2x4x5x8xf32>, tensor<2x4x5xf32>, tensor<2x4x5x8xf32>, tensor<3x5xf32>
+      -> tensor<2x4x5x8xf32>, tensor<2x4x5x8xf32>, tensor<2x4x5x8xf32>
+  return
+}
+
+// -----
+
+func.func @attention_bwd_scale(%q: tensor<2x4x5x8xf32>, %l: tensor<2x4x5xf32>) {
+  // expected-error @+1 {{'aster.attention_bwd' op scale must be finite}}
+  %0, %1, %2 = aster.attention_bwd %q, %q, %q, %q, %l, %q scale = 0x7FF0000000000000
+      : tensor<2x4x5x8xf32>, tensor<2x4x5x8xf32>, tensor<2x4x5x8xf32>, tensor<2x4x5x8xf32>, tensor<2x4x5xf32>, tensor<2x4x5x8xf32>
+      -> tensor<2x4x5x8xf32>, tensor<2x4x5x8xf32>, tensor<2x4x5x8xf32>
+  return
+}
+
+// -----
+
+func.func @layer_norm_fwd_mean_shape(%x: tensor<2x5x8xf32>, %w: tensor<8xf32>) {
+  // expected-error @+1 {{'aster.layer_norm_fwd' op mean must be 'tensor<2x5xf32>', got 'tensor<2x5x1xf32>'}}
+  %0, %1, %2 = aster.layer_norm_fwd %x, %w : tensor<2x5x8xf32>, tensor<8xf32> -> tensor<2x5x8xf32>, tensor<2x5x1xf32>, tensor<2x5xf32>
+  return
+}
+
+// -----
+
+func.func @layer_norm_fwd_rstd_shape(%x: tensor<2x5x8xf32>, %w: tensor<8xf32>) {
+  // expected-error @+1 {{'aster.layer_norm_fwd' op rstd must be 'tensor<2x5xf32>', got 'tensor<10xf32>'}}
+  %0, %1, %2 = aster.layer_norm_fwd %x, %w : tensor<2x5x8xf32>, tensor<8xf32> -> tensor<2x5x8xf32>, tensor<2x5xf32>, tensor<10xf32>
+  return
+}
+
+// -----
+
+func.func @layer_norm_fwd_mean_type(%x: tensor<2x5x8xbf16>, %w: tensor<8xbf16>) {
+  // expected-error @+1 {{result #1 must be statically shaped tensor of 32-bit float values, but got 'tensor<2x5xbf16>'}}
+  %0, %1, %2 = aster.layer_norm_fwd %x, %w : tensor<2x5x8xbf16>, tensor<8xbf16> -> tensor<2x5x8xbf16>, tensor<2x5xbf16>, tensor<2x5xf32>
+  return
+}
+
+// -----
+
+func.func @layer_norm_fwd_result(%x: tensor<2x5x8xf32>, %w: tensor<8xf32>) {
+  // expected-error @+1 {{'aster.layer_norm_fwd' op result must be 'tensor<2x5x8xf32>', got 'tensor<2x5x8xbf16>'}}
+  %0, %1, %2 = aster.layer_norm_fwd %x, %w : tensor<2x5x8xf32>, tensor<8xf32> -> tensor<2x5x8xbf16>, tensor<2x5xf32>, tensor<2x5xf32>
+  return
+}
+
+// -----
+
+func.func @layer_norm_fwd_weight(%x: tensor<2x5x8xf32>, %w: tensor<5xf32>) {
+  // expected-error @+1 {{'aster.layer_norm_fwd' op weight must be 1-D of size 8 (the input's last dimension), got 'tensor<5xf32>'}}
+  %0, %1, %2 = aster.layer_norm_fwd %x, %w : tensor<2x5x8xf32>, tensor<5xf32> -> tensor<2x5x8xf32>, tensor<2x5xf32>, tensor<2x5xf32>
+  return
+}
+
+// -----
+
+func.func @layer_norm_fwd_bias(%x: tensor<2x5x8xf32>, %w: tensor<8xf32>, %b: tensor<7xf32>) {
+  // expected-error @+1 {{'aster.layer_norm_fwd' op bias must be 1-D of size 8 (the input's last dimension), got 'tensor<7xf32>'}}
+  %0, %1, %2 = aster.layer_norm_fwd %x, %w, %b : tensor<2x5x8xf32>, tensor<8xf32>, tensor<7xf32> -> tensor<2x5x8xf32>, tensor<2x5xf32>, tensor<2x5xf32>
+  return
+}
+
+// -----
+
+func.func @layer_norm_fwd_epsilon(%x: tensor<2x5x8xf32>, %w: tensor<8xf32>) {
+  // expected-error @+1 {{'aster.layer_norm_fwd' op epsilon must be a finite value >= 0, got -1.000000e+00}}
+  %0, %1, %2 = aster.layer_norm_fwd %x, %w epsilon = -1.0 : tensor<2x5x8xf32>, tensor<8xf32> -> tensor<2x5x8xf32>, tensor<2x5xf32>, tensor<2x5xf32>
+  return
+}
+
+// -----
+
+func.func @layer_norm_fwd_rank0(%x: tensor<f32>, %w: tensor<8xf32>) {
+  // expected-error @+1 {{'aster.layer_norm_fwd' op expects an input of rank 1 or more}}
+  %0, %1, %2 = aster.layer_norm_fwd %x, %w : tensor<f32>, tensor<8xf32> -> tensor<f32>, tensor<f32>, tensor<f32>
+  return
+}
+
+// -----
+
+func.func @layer_norm_bwd_mean(%x: tensor<2x5x8xf32>, %w: tensor<8xf32>, %m: tensor<2x8xf32>, %r: tensor<2x5xf32>) {
+  // expected-error @+1 {{'aster.layer_norm_bwd' op mean must be 'tensor<2x5xf32>', got 'tensor<2x8xf32>'}}
+  %0, %1, %2 = aster.layer_norm_bwd %x, %w, %m, %r, %x
+      : tensor<2x5x8xf32>, tensor<8xf32>, tensor<2x8xf32>, tensor<2x5xf32>, tensor<2x5x8xf32>
+      -> tensor<2x5x8xf32>, tensor<8xf32>, tensor<8xf32>
+  return
+}
+
+// -----
+
+func.func @layer_norm_bwd_rstd(%x: tensor<2x5x8xf32>, %w: tensor<8xf32>, %m: tensor<2x5xf32>, %r: tensor<5xf32>) {
+  // expected-error @+1 {{'aster.layer_norm_bwd' op rstd must be 'tensor<2x5xf32>', got 'tensor<5xf32>'}}
+  %0, %1, %2 = aster.layer_norm_bwd %x, %w, %m, %r, %x
+      : tensor<2x5x8xf32>, tensor<8xf32>, tensor<2x5xf32>, tensor<5xf32>, tensor<2x5x8xf32>
+      -> tensor<2x5x8xf32>, tensor<8xf32>, tensor<8xf32>
+  return
+}
+
+// -----
+
+func.func @layer_norm_bwd_grad(%x: tensor<2x5x8xf32>, %w: tensor<8xf32>, %m: tensor<2x5xf32>, %g: tensor<5x8xf32>) {
+  // expected-error @+1 {{'aster.layer_norm_bwd' op grad must be 'tensor<2x5x8xf32>', got 'tensor<5x8xf32>'}}
+  %0, %1, %2 = aster.layer_norm_bwd %x, %w, %m, %m, %g
+      : tensor<2x5x8xf32>, tensor<8xf32>, tensor<2x5xf32>, tensor<2x5xf32>, tensor<5x8xf32>
+      -> tensor<2x5x8xf32>, tensor<8xf32>, tensor<8xf32>
+  return
+}
+
+// -----
+
+func.func @layer_norm_bwd_grad_input(%x: tensor<2x5x8xf32>, %w: tensor<8xf32>, %m: tensor<2x5xf32>) {
+  // expected-error @+1 {{'aster.layer_norm_bwd' op grad_input must be 'tensor<2x5x8xf32>', got 'tensor<2x5x8xbf16>'}}
+  %0, %1, %2 = aster.layer_norm_bwd %x, %w, %m, %m, %x
+      : tensor<2x5x8xf32>, tensor<8xf32>, tensor<2x5xf32>, tensor<2x5xf32>, tensor<2x5x8xf32>
+      -> tensor<2x5x8xbf16>, tensor<8xf32>, tensor<8xf32>
+  return
+}
+
+// -----
+
+func.func @layer_norm_bwd_grad_weight(%x: tensor<2x5x8xf32>, %w: tensor<8xf32>, %m: tensor<2x5xf32>) {
+  // expected-error @+1 {{'aster.layer_norm_bwd' op grad_weight must be 'tensor<8xf32>', got 'tensor<5x8xf32>'}}
+  %0, %1, %2 = aster.layer_norm_bwd %x, %w, %m, %m, %x
+      : tensor<2x5x8xf32>, tensor<8xf32>, tensor<2x5xf32>, tensor<2x5xf32>, tensor<2x5x8xf32>
+      -> tensor<2x5x8xf32>, tensor<5x8xf32>, tensor<8xf32>
+  return
+}
+
+// -----
+
+func.func @layer_norm_bwd_grad_bias(%x: tensor<2x5x8xf32>, %w: tensor<8xf32>, %m: tensor<2x5xf32>) {
+  // expected-error @+1 {{'aster.layer_norm_bwd' op grad_bias must be 'tensor<8xf32>', got 'tensor<7xf32>'}}
+  %0, %1, %2 = aster.layer_norm_bwd %x, %w, %m, %m, %x
+      : tensor<2x5x8xf32>, tensor<8xf32>, tensor<2x5xf32>, tensor<2x5xf32>, tensor<2x5x8xf32>
+      -> tensor<2x5x8xf32>, tensor<8xf32>, tensor<7xf32>
+  return
+}
+
+// -----
+
+func.func @layer_norm_bwd_weight(%x: tensor<2x5x8xf32>, %w: tensor<5xf32>, %m: tensor<2x5xf32>) {
+  // expected-error @+1 {{'aster.layer_norm_bwd' op weight must be 1-D of size 8 (the input's last dimension), got 'tensor<5xf32>'}}
+  %0, %1, %2 = aster.layer_norm_bwd %x, %w, %m, %m, %x
+      : tensor<2x5x8xf32>, tensor<5xf32>, tensor<2x5xf32>, tensor<2x5xf32>, tensor<2x5x8xf32>
+      -> tensor<2x5x8xf32>, tensor<5xf32>, tensor<5xf32>
+  return
+}
+
+// -----
+
+func.func @rms_norm_fwd_rstd_shape(%x: tensor<2x5x8xf32>, %w: tensor<8xf32>) {
+  // expected-error @+1 {{'aster.rms_norm_fwd' op rstd must be 'tensor<2x5xf32>', got 'tensor<2x8xf32>'}}
+  %0, %1 = aster.rms_norm_fwd %x, %w : tensor<2x5x8xf32>, tensor<8xf32> -> tensor<2x5x8xf32>, tensor<2x8xf32>
+  return
+}
+
+// -----
+
+func.func @rms_norm_fwd_rstd_type(%x: tensor<2x5x8xf16>, %w: tensor<8xf16>) {
+  // expected-error @+1 {{result #1 must be statically shaped tensor of 32-bit float values, but got 'tensor<2x5xf16>'}}
+  %0, %1 = aster.rms_norm_fwd %x, %w : tensor<2x5x8xf16>, tensor<8xf16> -> tensor<2x5x8xf16>, tensor<2x5xf16>
+  return
+}
+
+// -----
+
+func.func @rms_norm_fwd_result(%x: tensor<2x5x8xf32>, %w: tensor<8xf32>) {
+  // expected-error @+1 {{'aster.rms_norm_fwd' op result must be 'tensor<2x5x8xf32>', got 'tensor<2x5x4xf32>'}}
+  %0, %1 = aster.rms_norm_fwd %x, %w : tensor<2x5x8xf32>, tensor<8xf32> -> tensor<2x5x4xf32>, tensor<2x5xf32>
+  return
+}
+
+// -----
+
+func.func @rms_norm_fwd_weight(%x: tensor<2x5x8xf32>, %w: tensor<2x8xf32>) {
+  // expected-error @+1 {{'aster.rms_norm_fwd' op weight must be 1-D of size 8 (the input's last dimension), got 'tensor<2x8xf32>'}}
+  %0, %1 = aster.rms_norm_fwd %x, %w : tensor<2x5x8xf32>, tensor<2x8xf32> -> tensor<2x5x8xf32>, tensor<2x5xf32>
+  return
+}
+
+// -----
+
+func.func @rms_norm_fwd_epsilon(%x: tensor<2x5x8xf32>, %w: tensor<8xf32>) {
+  // expected-error @+1 {{'aster.rms_norm_fwd' op epsilon must be a finite value >= 0, got -2.000000e+00}}
+  %0, %1 = aster.rms_norm_fwd %x, %w epsilon = -2.0 : tensor<2x5x8xf32>, tensor<8xf32> -> tensor<2x5x8xf32>, tensor<2x5xf32>
+  return
+}
+
+// -----
+
+func.func @rms_norm_bwd_rstd(%x: tensor<2x5x8xf32>, %w: tensor<8xf32>, %r: tensor<2x5x1xf32>) {
+  // expected-error @+1 {{'aster.rms_norm_bwd' op rstd must be 'tensor<2x5xf32>', got 'tensor<2x5x1xf32>'}}
+  %0, %1 = aster.rms_norm_bwd %x, %w, %r, %x
+      : tensor<2x5x8xf32>, tensor<8xf32>, tensor<2x5x1xf32>, tensor<2x5x8xf32> -> tensor<2x5x8xf32>, tensor<8xf32>
+  return
+}
+
+// -----
+
+func.func @rms_norm_bwd_grad(%x: tensor<2x5x8xf32>, %w: tensor<8xf32>, %r: tensor<2x5xf32>, %g: tensor<2x5x8xbf16>) {
+  // expected-error @+1 {{'aster.rms_norm_bwd' op grad must be 'tensor<2x5x8xf32>', got 'tensor<2x5x8xbf16>'}}
+  %0, %1 = aster.rms_norm_bwd %x, %w, %r, %g
+      : tensor<2x5x8xf32>, tensor<8xf32>, tensor<2x5xf32>, tensor<2x5x8xbf16> -> tensor<2x5x8xf32>, tensor<8xf32>
+  return
+}
+
+// -----
+
+func.func @rms_norm_bwd_grad_input(%x: tensor<2x5x8xf32>, %w: tensor<8xf32>, %r: tensor<2x5xf32>) {
+  // expected-error @+1 {{'aster.rms_norm_bwd' op grad_input must be 'tensor<2x5x8xf32>', got 'tensor<10x8xf32>'}}
+  %0, %1 = aster.rms_norm_bwd %x, %w, %r, %x
+      : tensor<2x5x8xf32>, tensor<8xf32>, tensor<2x5xf32>, tensor<2x5x8xf32> -> tensor<10x8xf32>, tensor<8xf32>
+  return
+}
+
+// -----
+
+func.func @rms_norm_bwd_grad_weight(%x: tensor<2x5x8xf32>, %w: tensor<8xf32>, %r: tensor<2x5xf32>) {
+  // expected-error @+1 {{'aster.rms_norm_bwd' op grad_weight must be 'tensor<8xf32>', got 'tensor<1x8xf32>'}}
+  %0, %1 = aster.rms_norm_bwd %x, %w, %r, %x
+      : tensor<2x5x8xf32>, tensor<8xf32>, tensor<2x5xf32>, tensor<2x5x8xf32> -> tensor<2x5x8xf32>, tensor<1x8xf32>
+  return
+}
+
+// -----
+
+func.func @rms_norm_bwd_weight_type(%x: tensor<2x5x8xf32>, %w: tensor<8xbf16>, %r: tensor<2x5xf32>) {
+  // expected-error @+1 {{'aster.rms_norm_bwd' op weight must have the input's element type 'f32', got 'bf16'}}
+  %0, %1 = aster.rms_norm_bwd %x, %w, %r, %x
+      : tensor<2x5x8xf32>, tensor<8xbf16>, tensor<2x5xf32>, tensor<2x5x8xf32> -> tensor<2x5x8xf32>, tensor<8xbf16>
+  return
+}
+
+// -----
+
+func.func @rms_norm_bwd_epsilon(%x: tensor<2x5x8xf32>, %w: tensor<8xf32>, %r: tensor<2x5xf32>) {
+  // expected-error @+1 {{'aster.rms_norm_bwd' op has no attribute 'epsilon'; it takes none}}
+  %0, %1 = aster.rms_norm_bwd %x, %w, %r, %x {epsilon = 1.0e-5 : f64}
+      : tensor<2x5x8xf32>, tensor<8xf32>, tensor<2x5xf32>, tensor<2x5x8xf32> -> tensor<2x5x8xf32>, tensor<8xf32>
+  return
+}
+
+// -----
+
+func.func @cross_entropy_fwd_loss_none(%l: tensor<2x5x7xf32>, %t: tensor<2x5xi32>) {
+  // expected-error @+1 {{'aster.cross_entropy_fwd' op result must be 'tensor<2x5xf32>', got 'tensor<f32>'}}
+  %0, %1 = aster.cross_entropy_fwd %l, %t reduction = none : tensor<2x5x7xf32>, tensor<2x5xi32> -> tensor<f32>, tensor<2x5xf32>
+  return
+}
+
+// -----
+
+func.func @cross_entropy_fwd_loss_mean(%l: tensor<2x5x7xf32>, %t: tensor<2x5xi32>) {
+  // expected-error @+1 {{'aster.cross_entropy_fwd' op result must be 'tensor<f32>', got 'tensor<2x5xf32>'}}
+  %0, %1 = aster.cross_entropy_fwd %l, %t : tensor<2x5x7xf32>, tensor<2x5xi32> -> tensor<2x5xf32>, tensor<2x5xf32>
+  return
+}
+
+// -----
+
+func.func @cross_entropy_fwd_loss_type(%l: tensor<2x5x7xbf16>, %t: tensor<2x5xi32>) {
+  // expected-error @+1 {{result #0 must be statically shaped tensor of 32-bit float values, but got 'tensor<bf16>'}}
+  %0, %1 = aster.cross_entropy_fwd %l, %t : tensor<2x5x7xbf16>, tensor<2x5xi32> -> tensor<bf16>, tensor<2x5xf32>
+  return
+}
+
+// -----
+
+func.func @cross_entropy_fwd_lse_shape(%l: tensor<2x5x7xf32>, %t: tensor<2x5xi32>) {
+  // expected-error @+1 {{'aster.cross_entropy_fwd' op lse must be 'tensor<2x5xf32>', got 'tensor<2x5x7xf32>'}}
+  %0, %1 = aster.cross_entropy_fwd %l, %t : tensor<2x5x7xf32>, tensor<2x5xi32> -> tensor<f32>, tensor<2x5x7xf32>
+  return
+}
+
+// -----
+
+func.func @cross_entropy_fwd_lse_scalar(%l: tensor<2x5x7xf32>, %t: tensor<2x5xi32>) {
+  // expected-error @+1 {{'aster.cross_entropy_fwd' op lse must be 'tensor<2x5xf32>', got 'tensor<f32>'}}
+  %0, %1 = aster.cross_entropy_fwd %l, %t : tensor<2x5x7xf32>, tensor<2x5xi32> -> tensor<f32>, tensor<f32>
+  return
+}
+
+// -----
+
+func.func @cross_entropy_fwd_lse_type(%l: tensor<2x5x7xbf16>, %t: tensor<2x5xi32>) {
+  // expected-error @+1 {{result #1 must be statically shaped tensor of 32-bit float values, but got 'tensor<2x5xbf16>'}}
+  %0, %1 = aster.cross_entropy_fwd %l, %t : tensor<2x5x7xbf16>, tensor<2x5xi32> -> tensor<f32>, tensor<2x5xbf16>
+  return
+}
+
+// -----
+
+func.func @cross_entropy_bwd_result_type(%l: tensor<2x5x7xf32>, %t: tensor<2x5xi32>, %lse: tensor<2x5xf32>, %g: tensor<f32>) {
+  // expected-error @+1 {{'aster.cross_entropy_bwd' op result must be 'tensor<2x5x7xf32>', got 'tensor<2x5x7xbf16>'}}
+  %0 = aster.cross_entropy_bwd %l, %t, %lse, %g : tensor<2x5x7xf32>, tensor<2x5xi32>, tensor<2x5xf32>, tensor<f32> -> tensor<2x5x7xbf16>
+  return
+}
+
+// -----
+
+func.func @cross_entropy_bwd_result_shape(%l: tensor<2x5x7xf32>, %t: tensor<2x5xi32>, %lse: tensor<2x5xf32>, %g: tensor<f32>) {
+  // expected-error @+1 {{'aster.cross_entropy_bwd' op result must be 'tensor<2x5x7xf32>', got 'tensor<10x7xf32>'}}
+  %0 = aster.cross_entropy_bwd %l, %t, %lse, %g : tensor<2x5x7xf32>, tensor<2x5xi32>, tensor<2x5xf32>, tensor<f32> -> tensor<10x7xf32>
+  return
+}
+
+// -----
+
+func.func @cross_entropy_bwd_lse(%l: tensor<2x5x7xf32>, %t: tensor<2x5xi32>, %lse: tensor<5xf32>, %g: tensor<f32>) {
+  // expected-error @+1 {{'aster.cross_entropy_bwd' op lse must be 'tensor<2x5xf32>', got 'tensor<5xf32>'}}
+  %0 = aster.cross_entropy_bwd %l, %t, %lse, %g : tensor<2x5x7xf32>, tensor<2x5xi32>, tensor<5xf32>, tensor<f32> -> tensor<2x5x7xf32>
+  return
+}
+
+// -----
+
+func.func @cross_entropy_bwd_grad_mean(%l: tensor<2x5x7xf32>, %t: tensor<2x5xi32>, %lse: tensor<2x5xf32>) {
+  // expected-error @+1 {{'aster.cross_entropy_bwd' op grad must be 'tensor<f32>', got 'tensor<2x5xf32>'}}
+  %0 = aster.cross_entropy_bwd %l, %t, %lse, %lse : tensor<2x5x7xf32>, tensor<2x5xi32>, tensor<2x5xf32>, tensor<2x5xf32> -> tensor<2x5x7xf32>
+  return
+}
+
+// -----
+
+func.func @cross_entropy_bwd_grad_sum(%l: tensor<2x5x7xf32>, %t: tensor<2x5xi32>, %lse: tensor<2x5xf32>, %g: tensor<1xf32>) {
+  // expected-error @+1 {{'aster.cross_entropy_bwd' op grad must be 'tensor<f32>', got 'tensor<1xf32>'}}
+  %0 = aster.cross_entropy_bwd %l, %t, %lse, %g reduction = sum : tensor<2x5x7xf32>, tensor<2x5xi32>, tensor<2x5xf32>, tensor<1xf32> -> tensor<2x5x7xf32>
+  return
+}
+
+// -----
+
+func.func @cross_entropy_bwd_grad_none(%l: tensor<2x5x7xf32>, %t: tensor<2x5xi32>, %lse: tensor<2x5xf32>, %g: tensor<f32>) {
+  // expected-error @+1 {{'aster.cross_entropy_bwd' op grad must be 'tensor<2x5xf32>', got 'tensor<f32>'}}
+  %0 = aster.cross_entropy_bwd %l, %t, %lse, %g reduction = none : tensor<2x5x7xf32>, tensor<2x5xi32>, tensor<2x5xf32>, tensor<f32> -> tensor<2x5x7xf32>
+  return
+}
+
+// -----
+
+func.func @cross_entropy_bwd_grad_type(%l: tensor<2x5x7xf32>, %t: tensor<2x5xi32>, %lse: tensor<2x5xf32>, %g: tensor<bf16>) {
+  // expected-error @+1 {{operand #3 must be statically shaped tensor of 32-bit float values, but got 'tensor<bf16>'}}
+  %0 = aster.cross_entropy_bwd %l, %t, %lse, %g : tensor<2x5x7xf32>, tensor<2x5xi32>, tensor<2x5xf32>, tensor<bf16> -> tensor<2x5x7xf32>
+  return
+}
+
+// -----
+
+func.func @insert_slice_bounds(%s: tensor<2x2xf32>) -> tensor<2x4xf32> {
+  // expected-error @+1 {{'aster.insert_slice' op dimension 1: needs 0 <= start <= limit <= 4, got start 3, limit 5}}
+  %0 = aster.insert_slice %s [0, 3] to [2, 5] : tensor<2x2xf32> -> tensor<2x4xf32>
+  return %0 : tensor<2x4xf32>
+}
+
+// -----
+
+func.func @insert_slice_step(%s: tensor<2x2xf32>) -> tensor<2x4xf32> {
+  // expected-error @+1 {{'aster.insert_slice' op dimension 1: step must be >= 1, got 0}}
+  %0 = aster.insert_slice %s [0, 0] to [2, 2] step [1, 0] : tensor<2x2xf32> -> tensor<2x4xf32>
+  return %0 : tensor<2x4xf32>
+}
+
+// -----
+
+func.func @cross_entropy_fwd_labels(%l: tensor<2x5x7xf32>, %y: tensor<2x7xi32>) {
+  // expected-error @+1 {{'aster.cross_entropy_fwd' op labels of shape [2, 7] must have the logits' shape without the class dimension, [2, 5]}}
+  %0, %1 = aster.cross_entropy_fwd %l, %y : tensor<2x5x7xf32>, tensor<2x7xi32> -> tensor<f32>, tensor<2x7xf32>
+  return
+}

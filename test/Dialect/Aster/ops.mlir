@@ -202,3 +202,102 @@ func.func @boolean_and_indexing(%a: tensor<4x4xi64>, %b: tensor<4x1xi64>, %x: te
   %8 = aster.constant dense<[true, false]> : tensor<2xi1>
   return
 }
+
+// Training ops: the forms that save for their backward, the backward ops and
+// the adjoints of data movement.
+
+// CHECK-LABEL: func @training_unary
+// CHECK: aster.sin %{{.*}} : tensor<2x3xf32>
+// CHECK: aster.cos %{{.*}} : tensor<2x3xbf16>
+func.func @training_unary(%x: tensor<2x3xf32>, %y: tensor<2x3xbf16>) -> (tensor<2x3xf32>, tensor<2x3xbf16>) {
+  %0 = aster.sin %x : tensor<2x3xf32>
+  %1 = aster.cos %y : tensor<2x3xbf16>
+  return %0, %1 : tensor<2x3xf32>, tensor<2x3xbf16>
+}
+
+// CHECK-LABEL: func @rope_inverse
+// CHECK: aster.rope %{{.*}} inverse : tensor<2x4x5x8xf32>
+// CHECK: aster.rope %{{.*}}, %{{.*}} theta = 5.000000e+05 layout = interleaved inverse : tensor<2x4x5x8xf32>, tensor<5xi32>
+func.func @rope_inverse(%x: tensor<2x4x5x8xf32>, %p: tensor<5xi32>) -> (tensor<2x4x5x8xf32>, tensor<2x4x5x8xf32>) {
+  %0 = aster.rope %x inverse : tensor<2x4x5x8xf32>
+  %1 = aster.rope %x, %p theta = 5.0e5 layout = interleaved inverse : tensor<2x4x5x8xf32>, tensor<5xi32>
+  return %0, %1 : tensor<2x4x5x8xf32>, tensor<2x4x5x8xf32>
+}
+
+// CHECK-LABEL: func @scatter_add
+// CHECK: aster.scatter_add %{{.*}}[%{{.*}}] axis = 0 : tensor<2x5x8xf32>, tensor<2x5xi32> -> tensor<16x8xf32>
+// CHECK: aster.scatter_add %{{.*}}[%{{.*}}] axis = 1 : tensor<3x4x2xbf16>, tensor<4xi64> -> tensor<3x5x2xbf16>
+func.func @scatter_add(%g: tensor<2x5x8xf32>, %ids: tensor<2x5xi32>, %h: tensor<3x4x2xbf16>, %i: tensor<4xi64>)
+    -> (tensor<16x8xf32>, tensor<3x5x2xbf16>) {
+  %0 = aster.scatter_add %g[%ids] axis = 0 : tensor<2x5x8xf32>, tensor<2x5xi32> -> tensor<16x8xf32>
+  %1 = aster.scatter_add %h[%i] axis = 1 : tensor<3x4x2xbf16>, tensor<4xi64> -> tensor<3x5x2xbf16>
+  return %0, %1 : tensor<16x8xf32>, tensor<3x5x2xbf16>
+}
+
+// CHECK-LABEL: func @insert_slice
+// CHECK: aster.insert_slice %{{.*}} [0, 1, 0] to [2, 3, 4] : tensor<2x2x4xf32> -> tensor<2x3x4xf32>
+// CHECK: aster.insert_slice %{{.*}} [0, 0, 1] to [2, 3, 4] step [1, 2, 2] : tensor<2x2x2xf32> -> tensor<2x3x4xf32>
+func.func @insert_slice(%a: tensor<2x2x4xf32>, %b: tensor<2x2x2xf32>) -> (tensor<2x3x4xf32>, tensor<2x3x4xf32>) {
+  %0 = aster.insert_slice %a [0, 1, 0] to [2, 3, 4] : tensor<2x2x4xf32> -> tensor<2x3x4xf32>
+  %1 = aster.insert_slice %b [0, 0, 1] to [2, 3, 4] step [1, 2, 2] : tensor<2x2x2xf32> -> tensor<2x3x4xf32>
+  return %0, %1 : tensor<2x3x4xf32>, tensor<2x3x4xf32>
+}
+
+// CHECK-LABEL: func @attention_fwd_bwd
+// CHECK: aster.attention_fwd %{{.*}}, %{{.*}}, %{{.*}} causal : tensor<2x6x5x8xf32>, tensor<2x2x5x8xf32>, tensor<2x2x5x4xf32> -> tensor<2x6x5x4xf32>, tensor<2x6x5xf32>
+// CHECK: aster.attention_fwd %{{.*}}, %{{.*}}, %{{.*}} mask %{{.*}} scale = 1.250000e-01 : tensor<2x6x5x8xf32>, tensor<2x2x5x8xf32>, tensor<2x2x5x4xf32>, tensor<5x5xf32> -> tensor<2x6x5x4xf32>, tensor<2x6x5xf32>
+// CHECK: aster.attention_bwd %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} causal : tensor<2x6x5x8xf32>, tensor<2x2x5x8xf32>, tensor<2x2x5x4xf32>, tensor<2x6x5x4xf32>, tensor<2x6x5xf32>, tensor<2x6x5x4xf32> -> tensor<2x6x5x8xf32>, tensor<2x2x5x8xf32>, tensor<2x2x5x4xf32>
+// CHECK: aster.attention_bwd %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} mask %{{.*}} scale = 1.250000e-01 : tensor<2x6x5x8xf32>, tensor<2x2x5x8xf32>, tensor<2x2x5x4xf32>, tensor<2x6x5x4xf32>, tensor<2x6x5xf32>, tensor<2x6x5x4xf32>, tensor<5x5xf32> -> tensor<2x6x5x8xf32>, tensor<2x2x5x8xf32>, tensor<2x2x5x4xf32>
+// CHECK: aster.attention_fwd %{{.*}}, %{{.*}}, %{{.*}} : tensor<1x2x3x4xbf16>, tensor<1x2x3x4xbf16>, tensor<1x2x3x4xbf16> -> tensor<1x2x3x4xbf16>, tensor<1x2x3xf32>
+func.func @attention_fwd_bwd(%q: tensor<2x6x5x8xf32>, %k: tensor<2x2x5x8xf32>, %v: tensor<2x2x5x4xf32>, %m: tensor<5x5xf32>,
+                             %g: tensor<2x6x5x4xf32>, %qb: tensor<1x2x3x4xbf16>) {
+  %o0, %l0 = aster.attention_fwd %q, %k, %v causal : tensor<2x6x5x8xf32>, tensor<2x2x5x8xf32>, tensor<2x2x5x4xf32> -> tensor<2x6x5x4xf32>, tensor<2x6x5xf32>
+  %o1, %l1 = aster.attention_fwd %q, %k, %v mask %m scale = 0.125 : tensor<2x6x5x8xf32>, tensor<2x2x5x8xf32>, tensor<2x2x5x4xf32>, tensor<5x5xf32> -> tensor<2x6x5x4xf32>, tensor<2x6x5xf32>
+  %dq0, %dk0, %dv0 = aster.attention_bwd %q, %k, %v, %o0, %l0, %g causal
+      : tensor<2x6x5x8xf32>, tensor<2x2x5x8xf32>, tensor<2x2x5x4xf32>, tensor<2x6x5x4xf32>, tensor<2x6x5xf32>, tensor<2x6x5x4xf32>
+      -> tensor<2x6x5x8xf32>, tensor<2x2x5x8xf32>, tensor<2x2x5x4xf32>
+  %dq1, %dk1, %dv1 = aster.attention_bwd %q, %k, %v, %o1, %l1, %g mask %m scale = 0.125
+      : tensor<2x6x5x8xf32>, tensor<2x2x5x8xf32>, tensor<2x2x5x4xf32>, tensor<2x6x5x4xf32>, tensor<2x6x5xf32>, tensor<2x6x5x4xf32>, tensor<5x5xf32>
+      -> tensor<2x6x5x8xf32>, tensor<2x2x5x8xf32>, tensor<2x2x5x4xf32>
+  %o2, %l2 = aster.attention_fwd %qb, %qb, %qb : tensor<1x2x3x4xbf16>, tensor<1x2x3x4xbf16>, tensor<1x2x3x4xbf16> -> tensor<1x2x3x4xbf16>, tensor<1x2x3xf32>
+  return
+}
+
+// CHECK-LABEL: func @norms_fwd_bwd
+// CHECK: aster.layer_norm_fwd %{{.*}}, %{{.*}}, %{{.*}} : tensor<2x5x8xf32>, tensor<8xf32>, tensor<8xf32> -> tensor<2x5x8xf32>, tensor<2x5xf32>, tensor<2x5xf32>
+// CHECK: aster.layer_norm_fwd %{{.*}}, %{{.*}} epsilon = 1.000000e-03 : tensor<2x5x8xf32>, tensor<8xf32> -> tensor<2x5x8xf32>, tensor<2x5xf32>, tensor<2x5xf32>
+// CHECK: aster.layer_norm_bwd %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} : tensor<2x5x8xf32>, tensor<8xf32>, tensor<2x5xf32>, tensor<2x5xf32>, tensor<2x5x8xf32> -> tensor<2x5x8xf32>, tensor<8xf32>, tensor<8xf32>
+// CHECK: aster.rms_norm_fwd %{{.*}}, %{{.*}} : tensor<2x5x8xf32>, tensor<8xf32> -> tensor<2x5x8xf32>, tensor<2x5xf32>
+// CHECK: aster.rms_norm_fwd %{{.*}}, %{{.*}} epsilon = 1.000000e-05 : tensor<3x8xbf16>, tensor<8xbf16> -> tensor<3x8xbf16>, tensor<3xf32>
+// CHECK: aster.rms_norm_bwd %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} : tensor<2x5x8xf32>, tensor<8xf32>, tensor<2x5xf32>, tensor<2x5x8xf32> -> tensor<2x5x8xf32>, tensor<8xf32>
+func.func @norms_fwd_bwd(%x: tensor<2x5x8xf32>, %w: tensor<8xf32>, %b: tensor<8xf32>, %g: tensor<2x5x8xf32>,
+                         %xb: tensor<3x8xbf16>, %wb: tensor<8xbf16>) {
+  %y0, %m0, %r0 = aster.layer_norm_fwd %x, %w, %b : tensor<2x5x8xf32>, tensor<8xf32>, tensor<8xf32> -> tensor<2x5x8xf32>, tensor<2x5xf32>, tensor<2x5xf32>
+  %y1, %m1, %r1 = aster.layer_norm_fwd %x, %w epsilon = 1.0e-3 : tensor<2x5x8xf32>, tensor<8xf32> -> tensor<2x5x8xf32>, tensor<2x5xf32>, tensor<2x5xf32>
+  %dx0, %dw0, %db0 = aster.layer_norm_bwd %x, %w, %m0, %r0, %g
+      : tensor<2x5x8xf32>, tensor<8xf32>, tensor<2x5xf32>, tensor<2x5xf32>, tensor<2x5x8xf32>
+      -> tensor<2x5x8xf32>, tensor<8xf32>, tensor<8xf32>
+  %y2, %r2 = aster.rms_norm_fwd %x, %w : tensor<2x5x8xf32>, tensor<8xf32> -> tensor<2x5x8xf32>, tensor<2x5xf32>
+  %y3, %r3 = aster.rms_norm_fwd %xb, %wb epsilon = 1.0e-5 : tensor<3x8xbf16>, tensor<8xbf16> -> tensor<3x8xbf16>, tensor<3xf32>
+  %dx1, %dw1 = aster.rms_norm_bwd %x, %w, %r2, %g
+      : tensor<2x5x8xf32>, tensor<8xf32>, tensor<2x5xf32>, tensor<2x5x8xf32> -> tensor<2x5x8xf32>, tensor<8xf32>
+  return
+}
+
+// CHECK-LABEL: func @cross_entropy_fwd_bwd
+// CHECK: aster.cross_entropy_fwd %{{.*}}, %{{.*}} : tensor<2x5x7xf32>, tensor<2x5xi32> -> tensor<f32>, tensor<2x5xf32>
+// CHECK: aster.cross_entropy_fwd %{{.*}}, %{{.*}} ignore_index = 0 reduction = none : tensor<2x5x7xbf16>, tensor<2x5xi64> -> tensor<2x5xf32>, tensor<2x5xf32>
+// CHECK: aster.cross_entropy_fwd %{{.*}}, %{{.*}} reduction = sum : tensor<2x5x7xf32>, tensor<2x5xi32> -> tensor<f32>, tensor<2x5xf32>
+// CHECK: aster.cross_entropy_bwd %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} : tensor<2x5x7xf32>, tensor<2x5xi32>, tensor<2x5xf32>, tensor<f32> -> tensor<2x5x7xf32>
+// CHECK: aster.cross_entropy_bwd %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} ignore_index = 0 reduction = none : tensor<2x5x7xbf16>, tensor<2x5xi64>, tensor<2x5xf32>, tensor<2x5xf32> -> tensor<2x5x7xbf16>
+// CHECK: aster.cross_entropy_bwd %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} reduction = sum : tensor<2x5x7xf32>, tensor<2x5xi32>, tensor<2x5xf32>, tensor<f32> -> tensor<2x5x7xf32>
+func.func @cross_entropy_fwd_bwd(%l: tensor<2x5x7xf32>, %t: tensor<2x5xi32>, %lb: tensor<2x5x7xbf16>, %t64: tensor<2x5xi64>) {
+  %0, %lse0 = aster.cross_entropy_fwd %l, %t : tensor<2x5x7xf32>, tensor<2x5xi32> -> tensor<f32>, tensor<2x5xf32>
+  %1, %lse1 = aster.cross_entropy_fwd %lb, %t64 ignore_index = 0 reduction = none : tensor<2x5x7xbf16>, tensor<2x5xi64> -> tensor<2x5xf32>, tensor<2x5xf32>
+  %2, %lse2 = aster.cross_entropy_fwd %l, %t reduction = sum : tensor<2x5x7xf32>, tensor<2x5xi32> -> tensor<f32>, tensor<2x5xf32>
+  %3 = aster.cross_entropy_bwd %l, %t, %lse0, %0 : tensor<2x5x7xf32>, tensor<2x5xi32>, tensor<2x5xf32>, tensor<f32> -> tensor<2x5x7xf32>
+  %4 = aster.cross_entropy_bwd %lb, %t64, %lse1, %1 ignore_index = 0 reduction = none
+      : tensor<2x5x7xbf16>, tensor<2x5xi64>, tensor<2x5xf32>, tensor<2x5xf32> -> tensor<2x5x7xbf16>
+  %5 = aster.cross_entropy_bwd %l, %t, %lse2, %2 reduction = sum : tensor<2x5x7xf32>, tensor<2x5xi32>, tensor<2x5xf32>, tensor<f32> -> tensor<2x5x7xf32>
+  return
+}

@@ -739,6 +739,30 @@ LogicalResult ScatterAddOp::verify() {
                     RankedTensorType::get(shape, result.getElementType()));
 }
 
+/// Runs another op's type inference for `op`, re-emitting its diagnostic
+/// under `op`'s own name ("'aster.slice' op ..." becomes "'aster.insert_slice'
+/// op ...").
+template <typename InferFn>
+static LogicalResult inferAs(Operation *op, InferFn infer) {
+  std::string message;
+  LogicalResult result = success();
+  {
+    ScopedDiagnosticHandler capture(op->getContext(), [&](Diagnostic &d) {
+      if (message.empty())
+        message = d.str();
+      return success();
+    });
+    result = infer();
+  }
+  if (succeeded(result))
+    return success();
+  StringRef text = message;
+  size_t start = text.find("' op ");
+  if (text.starts_with("'") && start != StringRef::npos)
+    text = text.drop_front(start + 5);
+  return op->emitOpError(text);
+}
+
 LogicalResult InsertSliceOp::verify() {
   SmallVector<Type> inferred;
   SliceOp::Adaptor::Properties properties;
@@ -748,9 +772,11 @@ LogicalResult InsertSliceOp::verify() {
   // The source must be what aster.slice reads from a tensor of the result
   // type with these bounds.
   Value result = getResult();
-  if (failed(SliceOp::inferReturnTypes(
-          getContext(), getLoc(), ValueRange{result}, DictionaryAttr(),
-          &properties, {}, inferred)))
+  if (failed(inferAs(*this, [&] {
+        return SliceOp::inferReturnTypes(getContext(), getLoc(),
+                                         ValueRange{result}, DictionaryAttr(),
+                                         &properties, {}, inferred);
+      })))
     return failure();
   return expectType(*this, "source", getSource().getType(), inferred[0]);
 }
@@ -843,10 +869,12 @@ static FailureOr<Type> crossEntropyLossType(OpT op) {
   CrossEntropyOp::Adaptor::Properties properties;
   properties.ignore_index = op.getIgnoreIndexAttr();
   properties.reduction = op.getReductionAttr();
-  if (failed(CrossEntropyOp::inferReturnTypes(
-          op.getContext(), op.getLoc(),
-          ValueRange{op.getLogits(), op.getLabels()}, DictionaryAttr(),
-          &properties, {}, inferred)))
+  if (failed(inferAs(op, [&] {
+        return CrossEntropyOp::inferReturnTypes(
+            op.getContext(), op.getLoc(),
+            ValueRange{op.getLogits(), op.getLabels()}, DictionaryAttr(),
+            &properties, {}, inferred);
+      })))
     return failure();
   return inferred[0];
 }

@@ -267,7 +267,8 @@ def Aster_CrossEntropyBwdOp : Aster_Op<"cross_entropy_bwd", [Pure]> {
     `dlogits[r, c] = w_r * (exp(logits[r, c] - lse[r]) - (c == label_r))`,
     where `w_r` is `grad` (a scalar for `mean` and `sum`, per position for
     `none`), divided by the count of positions not ignored for `mean`, and
-    0 for ignored positions. Same attributes as the forward.
+    0 for ignored positions. Same attributes as the forward; a label
+    neither ignored nor in `[0, C)` is an error at run time, as there.
 
     ```mlir
     %d = aster.cross_entropy_bwd %logits, %labels, %lse, %g
