@@ -84,16 +84,18 @@ RefTensor mlir::aster::interp::generateArgument(RankedTensorType type,
   return t;
 }
 
-int64_t mlir::aster::interp::integerBoundFromUses(func::FuncOp function,
-                                                  unsigned index) {
-  if (function.isExternal())
-    return 2;
+/// The tightest bound the uses of `value` put on its integers: embedding
+/// ids, cross-entropy labels, rope positions, followed through data
+/// movement (slice, reshape, transpose, concat) and into called functions.
+static int64_t boundFromUses(Value value, ModuleOp module, int depth) {
   int64_t bound = 0;
   auto tighten = [&](int64_t b) {
     if (b > 0 && (bound == 0 || b < bound))
       bound = b;
   };
-  for (OpOperand &use : function.getArgument(index).getUses()) {
+  if (depth > 16)
+    return 0;
+  for (OpOperand &use : value.getUses()) {
     Operation *user = use.getOwner();
     if (auto op = dyn_cast<EmbeddingOp>(user);
         op && use.get() == op.getIds())
@@ -104,6 +106,22 @@ int64_t mlir::aster::interp::integerBoundFromUses(func::FuncOp function,
     else if (auto op = dyn_cast<RopeOp>(user);
              op && use.get() == op.getPositions())
       tighten(op.getInput().getType().getShape().drop_back().back());
+    else if (isa<SliceOp, ReshapeOp, TransposeOp, ConcatOp, BroadcastOp>(user))
+      tighten(boundFromUses(user->getResult(0), module, depth + 1));
+    else if (auto call = dyn_cast<func::CallOp>(user); call && module)
+      if (auto callee = module.lookupSymbol<func::FuncOp>(call.getCallee());
+          callee && !callee.isExternal())
+        tighten(boundFromUses(callee.getArgument(use.getOperandNumber()),
+                              module, depth + 1));
   }
+  return bound;
+}
+
+int64_t mlir::aster::interp::integerBoundFromUses(func::FuncOp function,
+                                                  unsigned index) {
+  if (function.isExternal())
+    return 2;
+  int64_t bound = boundFromUses(function.getArgument(index),
+                                function->getParentOfType<ModuleOp>(), 0);
   return bound == 0 ? 2 : bound;
 }

@@ -30,6 +30,7 @@
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Format.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/SourceMgr.h"
@@ -265,6 +266,12 @@ static FailureOr<OwningOpRef<ModuleOp>> loadInput(MLIRContext &context,
       return failure();
     }
   }
+  if (train && config->dropout > 0)
+    llvm::errs() << "aster-compile: warning: " << config->path << ": "
+                 << config->dropoutField << " = "
+                 << llvm::format("%g", config->dropout)
+                 << ": dropout is not implemented; the step trains without "
+                    "it (as with dropout 0)\n";
   llvm::Expected<OwningOpRef<ModuleOp>> module =
       hf::importCausalLM(context, *config, options);
   if (!module) {
@@ -366,6 +373,8 @@ int main(int argc, char **argv) {
     // What the user asked for, in one line (stdout holds no IR here).
     int64_t count = 0, tensors = 0;
     (*module)->walk([&](func::FuncOp fn) {
+      if (fn.getSymName() != "forward")
+        return;
       for (unsigned i = 0; i < fn.getNumArguments(); ++i)
         if (fn.getArgAttr(i, AsterDialect::kNameAttrName)) {
           count += cast<RankedTensorType>(fn.getArgumentTypes()[i])
@@ -375,7 +384,8 @@ int main(int argc, char **argv) {
     });
     llvm::outs() << "aster-compile: " << modelPath << " -> " << outputPath
                  << ": " << count << " parameters in " << tensors
-                 << " tensors" << weightsSummary << "\n";
+                 << " tensors" << weightsSummary
+                 << (train ? "; training step @train_step" : "") << "\n";
   }
   return 0;
 }

@@ -250,6 +250,18 @@ llvm::Expected<ModelConfig> mlir::aster::hf::parseConfig(StringRef text,
   TRY(readActivation(fields, config));
   TRY(readDType(fields, config));
 
+  for (StringRef field : gpt2 ? std::initializer_list<StringRef>{"resid_pdrop",
+                                                                 "embd_pdrop",
+                                                                 "attn_pdrop"}
+                              : std::initializer_list<StringRef>{
+                                    "attention_dropout"}) {
+    double p = 0.0;
+    TRY(fields.number({field}, p, gpt2 ? 0.1 : 0.0, /*positiveOnly=*/false));
+    if (p > config.dropout) {
+      config.dropout = p;
+      config.dropoutField = field.str();
+    }
+  }
   if (gpt2) {
     TRY(fields.boolean("scale_attn_weights", config.scaleAttnWeights, true));
     TRY(fields.boolean("scale_attn_by_inverse_layer_idx",

@@ -57,6 +57,12 @@ struct ModelConfig {
   /// GPT-2: scale_attn_weights and scale_attn_by_inverse_layer_idx.
   bool scaleAttnWeights = true;
   bool scaleAttnByInverseLayerIdx = false;
+  /// The largest dropout probability the config asks for (GPT-2's
+  /// resid/embd/attn_pdrop, 0.1 when absent; llama's attention_dropout) and
+  /// the field it comes from. Inference ignores dropout; training reports
+  /// that it is not applied.
+  double dropout = 0.0;
+  std::string dropoutField;
 };
 
 /// Parses the text of a config.json; `path` names it in errors.

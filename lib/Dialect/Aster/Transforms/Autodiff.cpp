@@ -79,7 +79,8 @@ LogicalResult differentiate(func::FuncOp grad) {
       DenseElementsAttr::get(lossType,
                              b.getFloatAttr(lossType.getElementType(), 1.0)));
   for (Operation *op : llvm::reverse(ops)) {
-    if (!adjoint.count(op->getResult(0)) ||
+    if (!llvm::any_of(op->getResults(),
+                      [&](Value r) { return adjoint.count(r); }) ||
         !llvm::any_of(op->getOperands(),
                       [&](Value v) { return active.contains(v); }))
       continue;
@@ -91,9 +92,19 @@ LogicalResult differentiate(func::FuncOp grad) {
         active.contains(attention.getMask()))
       return op->emitOpError("cannot differentiate through its mask, which "
                              "depends on a differentiated argument");
+    // Results no gradient flows to contribute zeros.
     SmallVector<Value> resultGrads;
-    for (Value r : op->getResults())
-      resultGrads.push_back(adjoint.lookup(r));
+    for (Value r : op->getResults()) {
+      Value g = adjoint.lookup(r);
+      if (!g && isFloatTensor(r)) {
+        auto type = cast<RankedTensorType>(r.getType());
+        g = ConstantOp::create(
+            b, op->getLoc(),
+            DenseElementsAttr::get(type,
+                                   b.getFloatAttr(type.getElementType(), 0.0)));
+      }
+      resultGrads.push_back(g);
+    }
     SmallVector<Value> operandGrads;
     if (failed(iface.buildGradients(b, resultGrads, operandGrads)))
       return failure();
