@@ -7,6 +7,8 @@
 //===----------------------------------------------------------------------===//
 
 #include "aster/Dialect/Aster/IR/AsterDialect.h"
+#include "aster/Codegen/CPU/Pipeline.h"
+#include "aster/Codegen/Passes.h"
 #include "aster/Dialect/Aster/Transforms/Passes.h"
 
 #include "mlir/IR/DialectRegistry.h"
@@ -18,6 +20,8 @@
 int main(int argc, char **argv) {
   mlir::registerAllPasses();
   mlir::aster::registerAsterTransformsPasses();
+  mlir::aster::registerAsterCodegenPasses();
+  mlir::aster::registerCPUPipeline();
   mlir::DialectRegistry registry;
   mlir::registerAllDialects(registry);
   mlir::registerAllExtensions(registry);
