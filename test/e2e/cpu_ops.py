@@ -134,4 +134,43 @@ case("constant", [(x(2, 3), "f32")],
      "  %c = aster.constant dense<[[1.5, -2.0, 3.25]]> : tensor<1x3xf32>\n"
      "  %y = aster.add %a0, %c : tensor<2x3xf32>, tensor<1x3xf32> -> tensor<2x3xf32>",
      [("y", (2, 3), "f32")])
+# Composite ops (spelled out in elementary ops by the lowering).
+mask = np.where(rng.random((5, 7)) < 0.3, -1e9, x(5, 7))
+mask[:, 0] = 0
+case("attention gqa mask", [(x(2, 6, 5, 4), "f32"), (x(2, 2, 7, 4), "f32"),
+                            (x(2, 2, 7, 3), "f32"), (mask, "f32")],
+     "  %y = aster.attention %a0, %a1, %a2 mask %a3 scale = 0.7 : tensor<2x6x5x4xf32>, tensor<2x2x7x4xf32>, tensor<2x2x7x3xf32>, tensor<5x7xf32> -> tensor<2x6x5x3xf32>",
+     [("y", (2, 6, 5, 3), "f32")])
+case("attention causal fwd bwd", [(x(1, 2, 5, 4), "f32"), (x(1, 1, 5, 4), "f32"),
+                                  (x(1, 1, 5, 4), "f32"), (x(1, 2, 5, 4), "f32")],
+     "  %o, %l = aster.attention_fwd %a0, %a1, %a2 causal : tensor<1x2x5x4xf32>, tensor<1x1x5x4xf32>, tensor<1x1x5x4xf32> -> tensor<1x2x5x4xf32>, tensor<1x2x5xf32>\n"
+     "  %dq, %dk, %dv = aster.attention_bwd %a0, %a1, %a2, %o, %l, %a3 causal : tensor<1x2x5x4xf32>, tensor<1x1x5x4xf32>, tensor<1x1x5x4xf32>, tensor<1x2x5x4xf32>, tensor<1x2x5xf32>, tensor<1x2x5x4xf32> -> tensor<1x2x5x4xf32>, tensor<1x1x5x4xf32>, tensor<1x1x5x4xf32>",
+     [("o", (1, 2, 5, 4), "f32"), ("l", (1, 2, 5), "f32"), ("dq", (1, 2, 5, 4), "f32"),
+      ("dk", (1, 1, 5, 4), "f32"), ("dv", (1, 1, 5, 4), "f32")])
+case("rope", [(x(2, 3, 5, 8), "f32"), (rng.integers(0, 40, (5,)), "i32")],
+     "  %y = aster.rope %a0 theta = 100.0 : tensor<2x3x5x8xf32>\n"
+     "  %z = aster.rope %a0, %a1 layout = interleaved inverse : tensor<2x3x5x8xf32>, tensor<5xi32>",
+     [("y", (2, 3, 5, 8), "f32"), ("z", (2, 3, 5, 8), "f32")])
+labels = rng.integers(0, 7, (3, 5))
+labels[0, 2] = -100
+for red, shape in (("mean", ()), ("sum", ()), ("none", (3, 5))):
+    case("cross_entropy " + red, [(x(3, 5, 7), "f32"), (labels, "i32")],
+         "  %%y = aster.cross_entropy %%a0, %%a1 reduction = %s : tensor<3x5x7xf32>, tensor<3x5xi32> -> %s"
+         % (red, T(shape)), [("y", shape, "f32")])
+case("cross_entropy fwd bwd", [(x(3, 5, 7), "f32"), (labels, "i32"), (x(), "f32")],
+     "  %l, %s = aster.cross_entropy_fwd %a0, %a1 : tensor<3x5x7xf32>, tensor<3x5xi32> -> tensor<f32>, tensor<3x5xf32>\n"
+     "  %d = aster.cross_entropy_bwd %a0, %a1, %s, %a2 : tensor<3x5x7xf32>, tensor<3x5xi32>, tensor<3x5xf32>, tensor<f32> -> tensor<3x5x7xf32>",
+     [("l", (), "f32"), ("s", (3, 5), "f32"), ("d", (3, 5, 7), "f32")])
+case("norm fwd bwd", [(x(3, 5, 7), "f32"), (x(7), "f32"), (x(7), "f32"), (x(3, 5, 7), "f32")],
+     "  %y, %m, %r = aster.layer_norm_fwd %a0, %a1, %a2 : tensor<3x5x7xf32>, tensor<7xf32>, tensor<7xf32> -> tensor<3x5x7xf32>, tensor<3x5xf32>, tensor<3x5xf32>\n"
+     "  %dx, %dw, %db = aster.layer_norm_bwd %a0, %a1, %m, %r, %a3 : tensor<3x5x7xf32>, tensor<7xf32>, tensor<3x5xf32>, tensor<3x5xf32>, tensor<3x5x7xf32> -> tensor<3x5x7xf32>, tensor<7xf32>, tensor<7xf32>\n"
+     "  %z, %q = aster.rms_norm_fwd %a0, %a1 : tensor<3x5x7xf32>, tensor<7xf32> -> tensor<3x5x7xf32>, tensor<3x5xf32>\n"
+     "  %ex, %ew = aster.rms_norm_bwd %a0, %a1, %q, %a3 : tensor<3x5x7xf32>, tensor<7xf32>, tensor<3x5xf32>, tensor<3x5x7xf32> -> tensor<3x5x7xf32>, tensor<7xf32>",
+     [("y", (3, 5, 7), "f32"), ("m", (3, 5), "f32"), ("r", (3, 5), "f32"),
+      ("dx", (3, 5, 7), "f32"), ("dw", (7,), "f32"), ("db", (7,), "f32"),
+      ("z", (3, 5, 7), "f32"), ("ex", (3, 5, 7), "f32"), ("ew", (7,), "f32")])
+case("scatter_add insert_slice", [(x(3, 5, 2), "f32"), (np.array([0, 6, -1, 0, 2]), "i32"), (x(2, 3), "f32")],
+     "  %y = aster.scatter_add %a0[%a1] axis = 1 : tensor<3x5x2xf32>, tensor<5xi32> -> tensor<3x7x2xf32>\n"
+     "  %z = aster.insert_slice %a2 [1, 0] to [5, 7] step [2, 3] : tensor<2x3xf32> -> tensor<5x7xf32>",
+     [("y", (3, 7, 2), "f32"), ("z", (5, 7), "f32")])
 ac.done("CPU ops against the interpreter")

@@ -31,7 +31,7 @@ def compile_so(mlir_text, tmp=None):
                  "--aster-cpu-to-llvm", "-o", llvm_mlir],
                 [os.path.join(LLVM_BIN, "mlir-translate"), "--mlir-to-llvmir",
                  llvm_mlir, "-o", ll],
-                ["clang-22", "-Wno-override-module", "-O2", "-shared", "-fPIC",
+                ["clang-22", "-Wno-override-module", "-O1", "-shared", "-fPIC",
                  ll, "-o", so, "-lm"]):
         proc = subprocess.run(cmd, capture_output=True, text=True)
         if proc.returncode != 0:

@@ -25,6 +25,7 @@ void populateElementwiseToLinalgPatterns(RewritePatternSet &patterns);
 void populateMatmulToLinalgPatterns(RewritePatternSet &patterns);
 void populateReductionsToLinalgPatterns(RewritePatternSet &patterns);
 void populateDataMovementToLinalgPatterns(RewritePatternSet &patterns);
+void populateCompositeToLinalgPatterns(RewritePatternSet &patterns);
 
 } // namespace mlir::aster
 

@@ -38,4 +38,14 @@ def CopiesToLinalg : Pass<"aster-copies-to-linalg"> {
   let dependentDialects = ["::mlir::linalg::LinalgDialect"];
 }
 
+def StripParameterAttrs : Pass<"aster-strip-parameter-attrs", "::mlir::ModuleOp"> {
+  let summary = "Remove the aster.* argument attributes from lowered functions";
+  let description = [{
+    `aster.name`, `aster.init` and `aster.data` describe parameters and
+    data to the interpreter and the bundle writer, which read them before
+    code generation. The lowered module leaves the aster dialect, so that
+    `mlir-translate` and LLVM see only upstream attributes.
+  }];
+}
+
 #endif // ASTER_CODEGEN_PASSES_TD

@@ -61,6 +61,7 @@ void mlir::aster::buildCPUPipeline(OpPassManager &pm) {
   pm.addPass(createConvertFuncToLLVMPass());
   pm.addPass(createConvertControlFlowToLLVMPass());
   pm.addPass(createReconcileUnrealizedCastsPass());
+  pm.addPass(createStripParameterAttrs());
 }
 
 void mlir::aster::registerCPUPipeline() {

@@ -38,6 +38,7 @@ struct ConvertAsterToLinalgPass
     populateMatmulToLinalgPatterns(patterns);
     populateReductionsToLinalgPatterns(patterns);
     populateDataMovementToLinalgPatterns(patterns);
+    populateCompositeToLinalgPatterns(patterns);
     if (failed(applyFullConversion(getOperation(), target,
                                    std::move(patterns))))
       signalPassFailure();

@@ -186,6 +186,11 @@ LogicalResult AsterDialect::verifyRegionArgAttribute(Operation *op,
            << "' is only meaningful on the arguments of a function";
   Type argType = function.getArgumentTypes()[argIndex];
   StringRef name = attr.getName().getValue();
+  // Once code generation has lowered a function to LLVM its arguments are
+  // pointers; the attributes are only carried along (to the bundle).
+  if (function->getDialect() &&
+      function->getDialect()->getNamespace() == "llvm")
+    return success();
 
   if (name == kNameAttrName || name == kDataAttrName) {
     auto key = dyn_cast<StringAttr>(attr.getValue());
@@ -215,8 +220,11 @@ LogicalResult AsterDialect::verifyRegionArgAttribute(Operation *op,
       return op->emitOpError("argument ")
              << argIndex << ": '" << kInitAttrName
              << "' must be an #aster.init attribute, got " << attr.getValue();
-    auto tensor = dyn_cast<RankedTensorType>(argType);
-    if (!tensor || !isa<FloatType>(tensor.getElementType()))
+    // A tensor in aster IR; a memref once code generation has bufferized
+    // the function (the names and initialisers travel to the bundle).
+    auto shaped = dyn_cast<ShapedType>(argType);
+    if (!shaped || !isa<RankedTensorType, MemRefType>(shaped) ||
+        !isa<FloatType>(shaped.getElementType()))
       return op->emitOpError("argument ")
              << argIndex << ": '" << kInitAttrName
              << "' needs a floating-point tensor argument, got " << argType;

@@ -1,0 +1,30 @@
+// RUN: aster-opt %s -convert-aster-to-linalg | FileCheck %s
+
+// Fused ops are spelled out in upstream ops: no aster op is left. Causal
+// attention: the scores contraction, the -inf bias above the diagonal, the
+// max / exp / sum softmax, the value contraction; the single K/V head is
+// gathered for both query heads.
+// CHECK-LABEL: func @attention
+// CHECK-NOT: aster.
+// CHECK: tensor.extract
+// CHECK: iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction"]
+// CHECK: arith.constant dense<{{\[\[}}0.000000e+00, 0xFF800000, 0xFF800000], [0.000000e+00, 0.000000e+00, 0xFF800000], [0.000000e+00, 0.000000e+00, 0.000000e+00]]> : tensor<3x3xf32>
+// CHECK: arith.maximumf
+// CHECK: math.exp
+// CHECK: arith.divf
+// CHECK: iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction"]
+// CHECK-NOT: aster.
+func.func @attention(%q: tensor<1x2x3x4xf32>, %k: tensor<1x1x3x4xf32>, %v: tensor<1x1x3x4xf32>) -> tensor<1x2x3x4xf32> {
+  %0 = aster.attention %q, %k, %v causal : tensor<1x2x3x4xf32>, tensor<1x1x3x4xf32>, tensor<1x1x3x4xf32> -> tensor<1x2x3x4xf32>
+  return %0 : tensor<1x2x3x4xf32>
+}
+
+// scatter_add: a contraction of the updates with a one-hot of the indices.
+// CHECK-LABEL: func @scatter_add
+// CHECK-NOT: aster.
+// CHECK: arith.cmpi eq
+// CHECK: linalg.generic {indexing_maps = [#{{.*}}, #{{.*}}, #{{.*}}], iterator_types = ["parallel", "parallel", "parallel", "reduction"]}
+func.func @scatter_add(%g: tensor<2x3x4xf32>, %ids: tensor<2x3xi32>) -> tensor<11x4xf32> {
+  %0 = aster.scatter_add %g[%ids] axis = 0 : tensor<2x3x4xf32>, tensor<2x3xi32> -> tensor<11x4xf32>
+  return %0 : tensor<11x4xf32>
+}
