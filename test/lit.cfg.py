@@ -31,7 +31,7 @@ config.substitutions.append(("%aster_obj_root", config.aster_obj_root))
 config.substitutions.append(("%examples", os.path.join(config.aster_src_root, "examples")))
 
 tool_dirs = [config.aster_tools_dir, config.llvm_tools_dir]
-tools = ["aster-compile", "aster-opt", "aster-reference"]
+tools = ["aster-compile", "aster-opt", "aster-reference", "aster-run"]
 llvm_config.add_tool_substitutions(tools, tool_dirs)
 llvm_config.with_environment("PATH", config.aster_tools_dir, append_path=True)
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)

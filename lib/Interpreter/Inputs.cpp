@@ -11,41 +11,13 @@ using namespace mlir;
 using namespace mlir::aster;
 using namespace mlir::aster::interp;
 
-SeededStream::SeededStream(uint64_t seed, llvm::StringRef key) {
-  // FNV-1a of the key, mixed with the seed.
-  uint64_t hash = 1469598103934665603ull;
-  for (char c : key) {
-    hash ^= static_cast<uint8_t>(c);
-    hash *= 1099511628211ull;
-  }
-  state = seed * 0x9e3779b97f4a7c15ull ^ hash;
-}
-
-uint64_t SeededStream::next() {
-  uint64_t z = (state += 0x9e3779b97f4a7c15ull);
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-  return z ^ (z >> 31);
-}
-
-double SeededStream::uniform() {
-  return static_cast<double>(next() >> 11) * 0x1.0p-53;
-}
-
-double SeededStream::normal() {
-  // Box-Muller; 1 - u keeps the logarithm's argument in (0, 1].
-  double u1 = 1.0 - uniform();
-  double u2 = uniform();
-  return std::sqrt(-2.0 * std::log(u1)) * std::cos(2.0 * M_PI * u2);
-}
-
 RefTensor mlir::aster::interp::generateArgument(RankedTensorType type,
                                                 InitAttr init, uint64_t seed,
                                                 llvm::StringRef key,
                                                 int64_t intBound) {
   ElementKind kind = *elementKindOf(type.getElementType());
   RefTensor t = RefTensor::zeros(kind, type.getShape());
-  SeededStream stream(seed, key);
+  SeededStream stream(seed, std::string_view(key.data(), key.size()));
   if (!t.isFloat()) {
     for (int64_t &v : t.ints)
       v = static_cast<int64_t>(stream.next() % static_cast<uint64_t>(intBound));

@@ -16,6 +16,7 @@
 #include "aster/Interpreter/Npy.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Transforms/Passes.h"
+#include "aster/Target/CPUBundle.h"
 #include "aster/Training/TrainStep.h"
 #include "aster/Weights/ParameterBinding.h"
 
@@ -60,6 +61,12 @@ static cl::opt<Phase> compileTo(
                           "with --train: @forward, @loss, @loss_grad and "
                           "@train_step")),
     cl::init(Phase::Input));
+
+static cl::opt<std::string> target(
+    "target",
+    cl::desc("compile for this target and write a bundle directory at -o "
+             "(cpu; GPU targets arrive with their issue)"),
+    cl::init(""));
 
 static cl::OptionCategory trainCategory("Training (--train)");
 static cl::opt<bool> train("train",
@@ -359,6 +366,23 @@ int main(int argc, char **argv) {
     std::string trainError;
     if (!mlir::aster::training::buildTrainStep(**module, options, trainError))
       return fail(modelPath + ": " + trainError);
+  }
+
+  if (!target.empty()) {
+    if (target != "cpu")
+      return fail("--target=" + target +
+                  ": this build generates code for `cpu` only (the GPU "
+                  "targets sm_80, sm_90, gfx90a, gfx942 are not built yet)");
+    if (outputPath == "-")
+      return fail("--target=cpu writes a bundle directory: give -o DIR");
+    std::string bundleError;
+    if (!writeCPUBundle(**module, outputPath, bundleError))
+      return fail(modelPath + ": " + bundleError);
+    llvm::outs() << "aster-compile: " << modelPath << " -> " << outputPath
+                 << " (bundle for cpu"
+                 << (train ? ": @forward and @train_step" : ": @forward")
+                 << ")\n";
+    return 0;
   }
 
   std::string error;

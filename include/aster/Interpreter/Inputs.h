@@ -14,28 +14,16 @@
 
 #include "aster/Dialect/Aster/IR/AsterDialect.h"
 #include "aster/Interpreter/RefTensor.h"
+#include "aster/Support/SeededStream.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 
 namespace mlir::aster::interp {
 
 /// A deterministic, platform-independent random stream.
-class SeededStream {
-public:
-  SeededStream(uint64_t seed, llvm::StringRef key);
-  uint64_t next();
-  /// Uniform in [0, 1).
-  double uniform();
-  /// Standard normal.
-  double normal();
+/// The generator shared with the runtime (aster/Support/SeededStream.h).
+using SeededStream = ::aster::SeededStream;
 
-private:
-  uint64_t state;
-};
-
-/// Values for argument `index` of `function` of type `type` drawn with
-/// `seed`: from `init` when given, else as described above. `intBound` is
-/// the exclusive upper bound for integer arguments.
 RefTensor generateArgument(RankedTensorType type, InitAttr init,
                            uint64_t seed, llvm::StringRef key,
                            int64_t intBound);

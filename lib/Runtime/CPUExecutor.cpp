@@ -1,0 +1,83 @@
+//===- CPUExecutor.cpp - Calling a bundle's CPU kernels -------------------===//
+//
+// dlopens kernels.so and calls `aster_call_<entry>(void **descriptors)`,
+// passing one MLIR memref descriptor per argument and result (allocated
+// and aligned pointer, offset, sizes, strides).
+//
+//===----------------------------------------------------------------------===//
+
+#include "aster/Runtime/Runtime.h"
+
+#include <dlfcn.h>
+
+using namespace aster::runtime;
+
+namespace {
+
+class CPUExecutor : public Executor {
+public:
+  explicit CPUExecutor(void *library) : library(library) {}
+  ~CPUExecutor() override { dlclose(library); }
+
+  bool call(const EntryPoint &entry, std::vector<HostTensor> &args,
+            std::vector<HostTensor> &results, std::string &error) override {
+    using Wrapper = void (*)(void **);
+    auto fn = reinterpret_cast<Wrapper>(dlsym(library, entry.wrapper.c_str()));
+    if (!fn) {
+      error = "kernels.so has no " + entry.wrapper +
+              " (the bundle is incomplete or from another version)";
+      return false;
+    }
+    if (args.size() != entry.args.size() ||
+        results.size() != entry.results.size()) {
+      error = entry.name + ": wrong number of arguments or results";
+      return false;
+    }
+    std::vector<std::vector<int64_t>> descriptors;
+    std::vector<void *> pointers;
+    auto describe = [&](HostTensor &t) {
+      // {allocated, aligned, offset, sizes..., strides...} as 64-bit words.
+      size_t rank = t.shape.size();
+      std::vector<int64_t> d(3 + 2 * rank);
+      d[0] = d[1] = reinterpret_cast<int64_t>(t.bytes.data());
+      d[2] = 0;
+      int64_t stride = 1;
+      for (size_t i = rank; i-- > 0;) {
+        d[3 + i] = t.shape[i];
+        d[3 + rank + i] = stride;
+        stride *= t.shape[i];
+      }
+      descriptors.push_back(std::move(d));
+    };
+    for (HostTensor &t : args)
+      describe(t);
+    for (HostTensor &t : results)
+      describe(t);
+    for (auto &d : descriptors)
+      pointers.push_back(d.data());
+    fn(pointers.data());
+    return true;
+  }
+
+private:
+  void *library;
+};
+
+} // namespace
+
+std::unique_ptr<Executor>
+aster::runtime::createExecutor(const Bundle &bundle, std::string &error) {
+  if (bundle.target != "cpu") {
+    error = "this aster-run executes cpu bundles; the bundle targets '" +
+            bundle.target + "'";
+    return nullptr;
+  }
+  void *library = dlopen(bundle.kernels.c_str(), RTLD_NOW | RTLD_LOCAL);
+  if (!library) {
+    const char *why = dlerror();
+    error = bundle.kernels + ": cannot load kernels (" +
+            (why ? why : "unknown error") + ")";
+    return nullptr;
+  }
+  return std::make_unique<CPUExecutor>(library);
+}
