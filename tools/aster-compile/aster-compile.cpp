@@ -297,6 +297,14 @@ int main(int argc, char **argv) {
   cl::ParseCommandLineOptions(argc, argv, "Aster compiler driver\n");
   if (compileTo == Phase::Train)
     train = true;
+  if (!target.empty()) {
+    if (target != "cpu")
+      return fail("--target=" + target +
+                  ": this build generates code for `cpu` only (the GPU "
+                  "targets sm_80, sm_90, gfx90a, gfx942 are not built yet)");
+    if (outputPath == "-")
+      return fail("--target=cpu writes a bundle directory: give -o DIR");
+  }
 
   DialectRegistry registry;
   registerAllDialects(registry);
@@ -369,12 +377,6 @@ int main(int argc, char **argv) {
   }
 
   if (!target.empty()) {
-    if (target != "cpu")
-      return fail("--target=" + target +
-                  ": this build generates code for `cpu` only (the GPU "
-                  "targets sm_80, sm_90, gfx90a, gfx942 are not built yet)");
-    if (outputPath == "-")
-      return fail("--target=cpu writes a bundle directory: give -o DIR");
     std::string bundleError;
     if (!writeCPUBundle(**module, outputPath, bundleError))
       return fail(modelPath + ": " + bundleError);

@@ -295,7 +295,7 @@ int main(int argc, char **argv) {
     if (training) {
       for (auto [result, arg] : entry.state)
         args[arg].bytes = results[result].bytes;
-      std::printf("step %lld/%lld  loss %.4f  %.0f tokens/s  %.0f MiB\n",
+      std::printf("step %lld/%lld  loss %.6f  %.0f tokens/s  %.0f MiB\n",
                   static_cast<long long>(step + 1),
                   static_cast<long long>(o.steps), results[0].f32()[0],
                   rows * seq / seconds, peakMiB());
