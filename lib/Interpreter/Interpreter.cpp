@@ -692,11 +692,12 @@ RefTensor Evaluator::select(SelectOp op) {
   return out;
 }
 
-FailureOr<RefTensor> Evaluator::gather(GatherOp op) {
-  const RefTensor &in = get(op.getInput());
-  const RefTensor &indices = get(op.getIndices());
-  int64_t axis = op.getAxis();
-  AxisView view(in.shape, axis);
+/// For a gather along `axis` of a tensor viewed as `view` (or the scatter
+/// that is its adjoint): the flat position in that tensor of each element
+/// of the gathered tensor, in order. An index outside [-n, n) is an error.
+static FailureOr<std::vector<int64_t>>
+gatherPositions(Operation *op, const AxisView &view, const RefTensor &indices,
+                int64_t axis) {
   int64_t count = indices.size();
   std::vector<int64_t> map;
   map.reserve(view.outer * count * view.inner);
@@ -704,7 +705,7 @@ FailureOr<RefTensor> Evaluator::gather(GatherOp op) {
     for (int64_t j = 0; j < count; ++j) {
       int64_t index = indices.ints[j];
       if (index < -view.size || index >= view.size)
-        return op.emitError("index ")
+        return op->emitError("index ")
                << index << " at position " << j << " is outside [-"
                << view.size << ", " << view.size << ") for axis " << axis;
       if (index < 0)
@@ -712,7 +713,17 @@ FailureOr<RefTensor> Evaluator::gather(GatherOp op) {
       for (int64_t i = 0; i < view.inner; ++i)
         map.push_back(view.at(o, index, i));
     }
-  return in.gather(op.getType().getShape(), map);
+  return map;
+}
+
+FailureOr<RefTensor> Evaluator::gather(GatherOp op) {
+  const RefTensor &in = get(op.getInput());
+  FailureOr<std::vector<int64_t>> map =
+      gatherPositions(op, AxisView(in.shape, op.getAxis()),
+                      get(op.getIndices()), op.getAxis());
+  if (failed(map))
+    return failure();
+  return in.gather(op.getType().getShape(), *map);
 }
 
 //===----------------------------------------------------------------------===//
@@ -721,24 +732,15 @@ FailureOr<RefTensor> Evaluator::gather(GatherOp op) {
 
 FailureOr<RefTensor> Evaluator::scatterAdd(ScatterAddOp op) {
   const RefTensor &updates = get(op.getUpdates());
-  const RefTensor &indices = get(op.getIndices());
-  int64_t axis = op.getAxis();
   ArrayRef<int64_t> outShape = op.getType().getShape();
-  AxisView view(outShape, axis);
+  FailureOr<std::vector<int64_t>> map =
+      gatherPositions(op, AxisView(outShape, op.getAxis()),
+                      get(op.getIndices()), op.getAxis());
+  if (failed(map))
+    return failure();
   RefTensor out = RefTensor::zeros(updates.kind, outShape);
-  int64_t count = indices.size(), u = 0;
-  for (int64_t o = 0; o < view.outer; ++o)
-    for (int64_t j = 0; j < count; ++j) {
-      int64_t index = indices.ints[j];
-      if (index < -view.size || index >= view.size)
-        return op.emitError("index ")
-               << index << " at position " << j << " is outside [-"
-               << view.size << ", " << view.size << ") for axis " << axis;
-      if (index < 0)
-        index += view.size;
-      for (int64_t i = 0; i < view.inner; ++i)
-        out.floats[view.at(o, index, i)] += updates.floats[u++];
-    }
+  for (size_t u = 0; u < map->size(); ++u)
+    out.floats[(*map)[u]] += updates.floats[u];
   return out;
 }
 
