@@ -47,13 +47,15 @@ namespace {
 enum class Phase { Input, Train };
 } // namespace
 
+static cl::OptionCategory compileCategory("Options");
+static cl::OptionCategory trainCategory("Training (--train)");
 static cl::opt<std::string>
-    modelPath(cl::Positional, cl::Required,
+    modelPath(cl::cat(compileCategory), cl::Positional, cl::Required,
               cl::desc("<config.json | model directory | model.mlir>"));
-static cl::opt<int64_t> batch("batch", cl::desc("micro-batch size"),
+static cl::opt<int64_t> batch(cl::cat(compileCategory), "batch", cl::desc("micro-batch size"),
                               cl::init(1));
-static cl::opt<int64_t> seq("seq", cl::desc("sequence length"), cl::init(0));
-static cl::opt<Phase> compileTo(
+static cl::opt<int64_t> seq(cl::cat(compileCategory), "seq", cl::desc("sequence length"), cl::init(0));
+static cl::opt<Phase> compileTo(cl::cat(compileCategory), 
     "compile-to", cl::desc("stop after this phase and print the IR"),
     cl::values(clEnumValN(Phase::Input, "input",
                           "the model as aster IR: @forward(params, tokens)"),
@@ -62,13 +64,12 @@ static cl::opt<Phase> compileTo(
                           "@train_step")),
     cl::init(Phase::Input));
 
-static cl::opt<std::string> target(
+static cl::opt<std::string> target(cl::cat(compileCategory), 
     "target",
     cl::desc("compile for this target and write a bundle directory at -o "
              "(cpu; GPU targets arrive with their issue)"),
     cl::init(""));
 
-static cl::OptionCategory trainCategory("Training (--train)");
 static cl::opt<bool> train("train",
                            cl::desc("build the training step from @forward "
                                     "(implied by --compile-to=train)"),
@@ -112,21 +113,21 @@ static cl::opt<int64_t> decaySteps("decay-steps",
                                    cl::init(0), cl::cat(trainCategory));
 static cl::opt<double> minLr("min-lr", cl::desc("final learning rate"),
                              cl::init(0.0), cl::cat(trainCategory));
-static cl::opt<std::string> dtypeName(
+static cl::opt<std::string> dtypeName(cl::cat(compileCategory), 
     "dtype", cl::desc("parameter and compute type (float32, bfloat16, "
                       "float16); default: the config's torch_dtype"),
     cl::init(""));
-static cl::opt<std::string> weightsPath(
+static cl::opt<std::string> weightsPath(cl::cat(compileCategory), 
     "weights",
     cl::desc("a safetensors checkpoint (file, index or directory) whose "
              "names, shapes and dtypes are checked against the model"),
     cl::value_desc("PATH"), cl::init(""));
-static cl::list<std::string> constantInputs(
+static cl::list<std::string> constantInputs(cl::cat(compileCategory), 
     "constant-input",
     cl::desc("ONNX: give graph input NAME the value in FILE.npy at compile "
              "time (shapes, axes), making it a constant"),
     cl::value_desc("NAME=FILE.npy"));
-static cl::opt<std::string> outputPath("o", cl::desc("output file"),
+static cl::opt<std::string> outputPath(cl::cat(compileCategory), "o", cl::desc("output file"),
                                        cl::value_desc("file"), cl::init("-"));
 
 static int fail(const llvm::Twine &message) {
@@ -294,6 +295,9 @@ int main(int argc, char **argv) {
   llvm::InitLLVM initLLVM(argc, argv);
   registerAsmPrinterCLOptions();
   registerMLIRContextCLOptions();
+  // --help shows this tool's options; LLVM's and MLIR's stay usable
+  // (--help-hidden lists them).
+  cl::HideUnrelatedOptions({&compileCategory, &trainCategory});
   cl::ParseCommandLineOptions(argc, argv, "Aster compiler driver\n");
   if (compileTo == Phase::Train)
     train = true;

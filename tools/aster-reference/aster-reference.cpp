@@ -38,49 +38,50 @@ using namespace mlir::aster;
 using namespace mlir::aster::interp;
 namespace cl = llvm::cl;
 
-static cl::opt<std::string> inputFile(cl::Positional, cl::Required,
+static cl::OptionCategory referenceCategory("Options");
+static cl::OptionCategory trainCategory("Training (--steps)");
+static cl::opt<std::string> inputFile(cl::cat(referenceCategory), cl::Positional, cl::Required,
                                       cl::desc("<input .mlir file>"));
 static cl::opt<std::string>
-    entryName("entry", cl::desc("function to run (default: @forward, or the "
+    entryName(cl::cat(referenceCategory), "entry", cl::desc("function to run (default: @forward, or the "
                                 "only function)"),
               cl::init(""));
 static cl::list<std::string>
-    inputs("i", cl::desc("argument values: NAME=file.npy, where NAME is the "
+    inputs(cl::cat(referenceCategory), "i", cl::desc("argument values: NAME=file.npy, where NAME is the "
                          "argument's aster.name or aster.data, or its "
                          "position (0, 1, ...)"),
            cl::value_desc("NAME=FILE"));
 static cl::opt<uint64_t>
-    seed("seed", cl::desc("seed for arguments not given with -i"),
+    seed(cl::cat(referenceCategory), "seed", cl::desc("seed for arguments not given with -i"),
          cl::init(0));
 static cl::opt<std::string>
-    outputDir("o", cl::desc("write results as DIR/result<i>.npy"),
+    outputDir(cl::cat(referenceCategory), "o", cl::desc("write results as DIR/result<i>.npy"),
               cl::value_desc("DIR"), cl::init(""));
 static cl::opt<std::string>
-    dumpInputsDir("dump-inputs",
+    dumpInputsDir(cl::cat(referenceCategory), "dump-inputs",
                   cl::desc("write every argument's values as DIR/arg<i>.npy"),
                   cl::value_desc("DIR"), cl::init(""));
-static cl::opt<std::string> weightsPath(
+static cl::opt<std::string> weightsPath(cl::cat(referenceCategory), 
     "weights",
     cl::desc("parameters from a safetensors checkpoint (a file, an index "
              "or a model directory); -i overrides single ones"),
     cl::value_desc("PATH"), cl::init(""));
-static cl::opt<std::string> saveParamsPath(
+static cl::opt<std::string> saveParamsPath(cl::cat(referenceCategory), 
     "save-params",
     cl::desc("write the parameters used (loaded or generated) as a "
              "safetensors file, in their declared types"),
     cl::value_desc("FILE"), cl::init(""));
-static cl::opt<bool> declaredDtype(
+static cl::opt<bool> declaredDtype(cl::cat(referenceCategory), 
     "declared-dtype",
     cl::desc("write float results in their declared width instead of f64"),
     cl::init(false));
-static cl::OptionCategory trainCategory("Training (--steps)");
 static cl::opt<int64_t> trainSteps(
     "steps",
     cl::desc("run @train_step this many times (see aster-compile --train), "
              "feeding each step's parameters and optimizer state to the next "
              "and printing the loss"),
     cl::init(0), cl::cat(trainCategory));
-static cl::opt<std::string> tokensPath(
+static cl::opt<std::string> tokensPath(cl::cat(referenceCategory), 
     "tokens",
     cl::desc("with --steps: a flat file of token ids (nanoGPT's .bin); step i "
              "reads consecutive windows of the sequence length"),
@@ -94,7 +95,7 @@ static cl::opt<std::string> saveTrainedPath(
     cl::desc("with --steps: write the trained parameters (f32) as a "
              "safetensors file"),
     cl::value_desc("FILE"), cl::init(""), cl::cat(trainCategory));
-static cl::opt<bool> printValues("print-values",
+static cl::opt<bool> printValues(cl::cat(referenceCategory), "print-values",
                                  cl::desc("print every result value"),
                                  cl::init(false));
 
@@ -356,6 +357,9 @@ static int runTraining(ModuleOp module, func::FuncOp step,
 
 int main(int argc, char **argv) {
   llvm::InitLLVM initLLVM(argc, argv);
+  // --help shows this tool's options; LLVM's and MLIR's stay usable
+  // (--help-hidden lists them).
+  cl::HideUnrelatedOptions({&referenceCategory, &trainCategory});
   cl::ParseCommandLineOptions(
       argc, argv, "Aster reference interpreter: runs aster IR in f64\n");
 
