@@ -2,7 +2,8 @@
 
 // Fused ops are spelled out in upstream ops: no aster op is left. Causal
 // attention: the scores contraction, the -inf bias above the diagonal, the
-// max / exp / sum softmax, the value contraction; the single K/V head is
+// max / exp / sum softmax, the value contraction (its reduction loop
+// outside the contiguous one); the single K/V head is
 // gathered for both query heads.
 // CHECK-LABEL: func @attention
 // CHECK-NOT: aster.
@@ -12,7 +13,7 @@
 // CHECK: arith.maximumf
 // CHECK: math.exp
 // CHECK: arith.divf
-// CHECK: iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction"]
+// CHECK: iterator_types = ["parallel", "parallel", "parallel", "reduction", "parallel"]
 // CHECK-NOT: aster.
 func.func @attention(%q: tensor<1x2x3x4xf32>, %k: tensor<1x1x3x4xf32>, %v: tensor<1x1x3x4xf32>) -> tensor<1x2x3x4xf32> {
   %0 = aster.attention %q, %k, %v causal : tensor<1x2x3x4xf32>, tensor<1x1x3x4xf32>, tensor<1x1x3x4xf32> -> tensor<1x2x3x4xf32>

@@ -1,6 +1,6 @@
 //===- MatmulToLinalg.cpp - aster.matmul to a linalg contraction ----------===//
 //
-// One linalg.generic over (batch..., m, n, k): the operands' batch
+// One linalg.generic over (batch..., m, n, k) in some order: the operands' batch
 // dimensions broadcast as in numpy (a size-1 or missing dimension is read
 // at 0), transposes are indexing maps, and 16-bit operands accumulate in
 // f32 before the result is rounded once to the result type. Later phases
@@ -27,10 +27,14 @@ struct MatmulToLinalg : OpRewritePattern<MatmulOp> {
     MLIRContext *context = rewriter.getContext();
     RankedTensorType out = op.getType();
     int64_t rank = out.getRank(), batch = rank - 2;
-    // Loops: batch..., m, n, k.
+    // Loops: batch..., m, k, n when the rhs is [k, n] (the innermost loop
+    // then walks rows of the rhs and of the result contiguously), batch...,
+    // m, n, k when it is [n, k] (a contiguous dot product). Untiled code
+    // follows this order; the tiling phase chooses its own.
+    bool reductionInner = op.getTransposeRhs();
     AffineExpr m = getAffineDimExpr(batch, context);
-    AffineExpr n = getAffineDimExpr(batch + 1, context);
-    AffineExpr k = getAffineDimExpr(batch + 2, context);
+    AffineExpr n = getAffineDimExpr(batch + (reductionInner ? 1 : 2), context);
+    AffineExpr k = getAffineDimExpr(batch + (reductionInner ? 2 : 1), context);
     auto operandMap = [&](Value v, AffineExpr row, AffineExpr col,
                           bool transposed) {
       ArrayRef<int64_t> shape = tensorType(v).getShape();
@@ -45,15 +49,18 @@ struct MatmulToLinalg : OpRewritePattern<MatmulOp> {
       return AffineMap::get(rank + 1, 0, exprs, context);
     };
     SmallVector<AffineExpr> outExprs;
-    for (int64_t d = 0; d < rank; ++d)
+    for (int64_t d = 0; d < batch; ++d)
       outExprs.push_back(getAffineDimExpr(d, context));
+    outExprs.push_back(m);
+    outExprs.push_back(n);
     SmallVector<AffineMap> maps = {
         operandMap(op.getLhs(), m, k, op.getTransposeLhs()),
         operandMap(op.getRhs(), k, n, op.getTransposeRhs()),
         AffineMap::get(rank + 1, 0, outExprs, context)};
-    SmallVector<utils::IteratorType> iterators(rank,
+    SmallVector<utils::IteratorType> iterators(rank + 1,
                                                utils::IteratorType::parallel);
-    iterators.push_back(utils::IteratorType::reduction);
+    iterators[reductionInner ? rank : rank - 1] =
+        utils::IteratorType::reduction;
     Type acc = computeType(out.getElementType());
     auto accType = RankedTensorType::get(out.getShape(), acc);
     Value zero = scalarConstant(rewriter, loc, 0.0, acc);
