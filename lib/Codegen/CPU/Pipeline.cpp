@@ -7,7 +7,8 @@
 // shared object built from it. Temporaries are malloc'ed and freed inside
 // each call until the memory planner gives them arena offsets.
 //
-// Not yet: tiling for caches, vectorization, threads, fusion (issue 5).
+// Not yet: tiling for caches, vectorization, threads, the fusion phase
+// (issue 5); only upstream's elementwise fusion runs.
 //
 //===----------------------------------------------------------------------===//
 
@@ -30,6 +31,12 @@ using namespace mlir;
 
 void mlir::aster::buildCPUPipeline(OpPassManager &pm) {
   pm.addPass(createConvertAsterToLinalg());
+  pm.addPass(createCanonicalizerPass());
+  // Producer-consumer fusion of elementwise generics (upstream): a chain
+  // of elementwise ops becomes one loop nest writing one tensor. The
+  // fusion phase proper (epilogues into matmuls, row kernels, flash
+  // attention) is still to come.
+  pm.addPass(createLinalgElementwiseOpFusionPass());
   pm.addPass(createCanonicalizerPass());
   bufferization::OneShotBufferizePassOptions bufferize;
   bufferize.bufferizeFunctionBoundaries = true;
