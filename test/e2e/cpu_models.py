@@ -2,7 +2,8 @@
 """Tiny GPT-2 and tiny LLaMA (2 layers, hidden 64, f32) compiled for the
 CPU against the reference interpreter on the same seeded weights and
 tokens: the forward logits, @loss_grad's loss and every gradient, and
-three @train_step steps (loss and updated parameters).
+three @train_step steps (loss and updated parameters); then the bf16
+mixed-precision step's loss and gradients.
 
 Tolerances: f32 against f64, 1e-5 relative for logits, losses and
 parameters, 1e-4 for gradients (relative to each tensor's largest value:
@@ -95,4 +96,21 @@ for model in ("tiny-gpt2", "tiny-llama"):
                             what="%s step %d param %d" % (model, step, i))
         state = [w for w in want[1:]] + state[-2:]
     print("%s: forward, gradients and 3 training steps match" % model)
+# Mixed precision (bf16 compute, f32 master weights): the loss and the
+# bf16 logits follow the interpreter (which rounds once per op from f64) to
+# bf16 accuracy.
+for model in ("tiny-gpt2", "tiny-llama"):
+    tmp = tempfile.mkdtemp()
+    ir = os.path.join(tmp, "step.mlir")
+    tool("aster-compile", os.path.join(EXAMPLES, model, "config.json"),
+         "--compile-to=train", "--dtype=bfloat16", "--batch", "2", "--seq", "8",
+         "-o", ir)
+    so = cpu_run.compile_so(open(ir).read(), tmp)
+    inputs, want = reference(ir, "loss_grad", tmp, "grad")
+    got = cpu_run.call(so, "loss_grad", inputs, [(w.shape, "f32") for w in want])
+    close(got[0], want[0], model + " bf16 loss", 1e-2)
+    # Gradients: relative to each tensor's largest value.
+    for i, (g, w) in enumerate(zip(got[1:], want[1:])):
+        close(g, w, "%s bf16 gradient %d" % (model, i), 1e-2)
+    print("%s: bf16 mixed-precision loss and gradients match" % model)
 ac.done("compiled models against the interpreter")
