@@ -1,8 +1,8 @@
 //===- CompositeToLinalg.cpp - Fused aster ops as their elementary ops ----===//
 //
 // attention (and its saving form and backward), rope, cross_entropy (and
-// its forms), the norms' saving forms and backward, scatter_add and
-// insert_slice. The fused ops are spelled out in elementary aster ops,
+// its forms), the norms (and their saving forms and backward), scatter_add
+// and insert_slice. The fused ops are spelled out in elementary aster ops,
 // which the other patterns of the conversion then lower; 16-bit inputs are
 // computed in f32 and rounded once. This is the meaning of each op in
 // upstream terms, not its fast kernel: attention here materialises the
@@ -238,6 +238,7 @@ std::pair<Value, Value> normStats(Ops &o, Value x, double eps, bool rms) {
 }
 
 template <typename OpT, bool Rms>
+/// layer_norm / rms_norm and their saving forms (Rms: no mean, no bias).
 struct NormFwdToOps : OpRewritePattern<OpT> {
   using OpRewritePattern<OpT>::OpRewritePattern;
   LogicalResult matchAndRewrite(OpT op, PatternRewriter &rewriter) const override {
@@ -257,7 +258,10 @@ struct NormFwdToOps : OpRewritePattern<OpT> {
       results = {o.cast(y, op.getResult().getType().getElementType()),
                  o.reshape(rstd, rows)};
     }
-    rewriter.replaceOp(op, results);
+    // The plain op (layer_norm, rms_norm) keeps only y; its saving form
+    // also returns the statistics.
+    rewriter.replaceOp(op, ArrayRef<Value>(results).take_front(
+                               op->getNumResults()));
     return success();
   }
 };
@@ -556,6 +560,8 @@ struct InsertSliceToTensor : OpRewritePattern<InsertSliceOp> {
 
 void mlir::aster::populateCompositeToLinalgPatterns(RewritePatternSet &patterns) {
   patterns.add<AttentionToOps, AttentionFwdToOps, AttentionBwdToOps,
+               NormFwdToOps<LayerNormOp, false>,
+               NormFwdToOps<RmsNormOp, true>,
                NormFwdToOps<LayerNormFwdOp, false>,
                NormFwdToOps<RmsNormFwdOp, true>,
                NormBwdToOps<LayerNormBwdOp, false>,

@@ -1,9 +1,10 @@
-//===- ReductionsToLinalg.cpp - reduce, softmax and norms to linalg -------===//
+//===- ReductionsToLinalg.cpp - reduce and softmax to linalg --------------===//
 //
 // Row reductions as reduction generics plus broadcasting elementwise
 // generics, in f32 for 16-bit inputs (rounded once at the end), with the
-// formulas of docs/dialect.md: softmax subtracts the row maximum, the norms
-// divide by sqrt(var + eps). The fusion phase turns each of these groups
+// formulas of docs/dialect.md: softmax subtracts the row maximum. (The
+// norms are spelled out with their saving forms in CompositeToLinalg.cpp.)
+// The fusion phase turns each of these groups
 // into one pass over memory; this is only their meaning in upstream ops.
 //
 //===----------------------------------------------------------------------===//
@@ -46,19 +47,6 @@ struct TensorMath {
                        [&](OpBuilder &nb, Location l, ValueRange a) {
                          return arith::MulFOp::create(
                                     nb, l, a[0], scalarConstant(nb, l, c, et))
-                             .getResult();
-                       });
-  }
-  /// 1 / sqrt(x + eps).
-  Value invSqrt(Value x, double eps) {
-    return elementwise(b, loc, like(x), {x},
-                       [&](OpBuilder &nb, Location l, ValueRange a) {
-                         Value s = math::SqrtOp::create(
-                             nb, l,
-                             arith::AddFOp::create(
-                                 nb, l, a[0], scalarConstant(nb, l, eps, et)));
-                         return arith::DivFOp::create(
-                                    nb, l, scalarConstant(nb, l, 1.0, et), s)
                              .getResult();
                        });
   }
@@ -119,44 +107,10 @@ struct SoftmaxToLinalg : OpRewritePattern<OpT> {
   }
 };
 
-/// layer_norm (Rms = false) and rms_norm (Rms = true) over the last
-/// dimension.
-template <typename OpT, bool Rms>
-struct NormToLinalg : OpRewritePattern<OpT> {
-  using OpRewritePattern<OpT>::OpRewritePattern;
-  LogicalResult matchAndRewrite(OpT op, PatternRewriter &rewriter) const override {
-    Location loc = op.getLoc();
-    Type et = op.getType().getElementType();
-    TensorMath m{rewriter, loc, computeType(et)};
-    ArrayRef<int64_t> shape = op.getType().getShape();
-    int64_t last = shape.size() - 1, c = shape.back();
-    Value x = convertTensor(rewriter, loc, op.getInput(), m.et);
-    Value centered = x;
-    if constexpr (!Rms) {
-      Value mean = m.scale(m.reduceKeep(x, last, Combiner::Sum), 1.0 / c);
-      centered = m.template binary<arith::SubFOp>(x, mean, shape);
-    }
-    Value sq = m.template binary<arith::MulFOp>(centered, centered, shape);
-    Value var = m.scale(m.reduceKeep(sq, last, Combiner::Sum), 1.0 / c);
-    Value inv = m.invSqrt(var, op.getEpsilon().convertToDouble());
-    Value y = m.template binary<arith::MulFOp>(centered, inv, shape);
-    y = m.template binary<arith::MulFOp>(
-        y, convertTensor(rewriter, loc, op.getWeight(), m.et), shape);
-    if constexpr (!Rms)
-      if (op.getBias())
-        y = m.template binary<arith::AddFOp>(
-            y, convertTensor(rewriter, loc, op.getBias(), m.et), shape);
-    rewriter.replaceOp(op, convertTensor(rewriter, loc, y, et));
-    return success();
-  }
-};
-
 } // namespace
 
 void mlir::aster::populateReductionsToLinalgPatterns(
     RewritePatternSet &patterns) {
   patterns.add<ReduceToLinalg, SoftmaxToLinalg<SoftmaxOp, false>,
-               SoftmaxToLinalg<LogSoftmaxOp, true>,
-               NormToLinalg<LayerNormOp, false>, NormToLinalg<RmsNormOp, true>>(
-      patterns.getContext());
+               SoftmaxToLinalg<LogSoftmaxOp, true>>(patterns.getContext());
 }
