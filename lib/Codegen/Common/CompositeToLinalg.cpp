@@ -168,31 +168,21 @@ AttentionParts attentionParts(Ops &o, Value q, Value k, Value v, Value mask,
   return p;
 }
 
-struct AttentionToOps : OpRewritePattern<AttentionOp> {
-  using OpRewritePattern::OpRewritePattern;
-  LogicalResult matchAndRewrite(AttentionOp op,
-                                PatternRewriter &rewriter) const override {
+/// attention and its saving form, which also returns the lse.
+template <typename OpT>
+struct AttentionToOps : OpRewritePattern<OpT> {
+  using OpRewritePattern<OpT>::OpRewritePattern;
+  LogicalResult matchAndRewrite(OpT op, PatternRewriter &rewriter) const override {
     Ops o{rewriter, op.getLoc()};
     AttentionParts p = attentionParts(o, op.getQuery(), op.getKey(),
                                       op.getValue(), op.getMask(),
                                       op.getCausal(), op.getScale());
-    rewriter.replaceOp(op, o.cast(o.matmul(p.probs, p.v),
-                                  op.getType().getElementType()));
-    return success();
-  }
-};
-
-struct AttentionFwdToOps : OpRewritePattern<AttentionFwdOp> {
-  using OpRewritePattern::OpRewritePattern;
-  LogicalResult matchAndRewrite(AttentionFwdOp op,
-                                PatternRewriter &rewriter) const override {
-    Ops o{rewriter, op.getLoc()};
-    AttentionParts p = attentionParts(o, op.getQuery(), op.getKey(),
-                                      op.getValue(), op.getMask(),
-                                      op.getCausal(), op.getScale());
-    Value out = o.cast(o.matmul(p.probs, p.v),
-                       op.getResult().getType().getElementType());
-    rewriter.replaceOp(op, {out, o.reshape(p.lse, op.getLse().getType().getShape())});
+    SmallVector<Value> results = {o.cast(
+        o.matmul(p.probs, p.v), op.getResult().getType().getElementType())};
+    if (op->getNumResults() > 1)
+      results.push_back(o.reshape(
+          p.lse, cast<RankedTensorType>(op->getResult(1).getType()).getShape()));
+    rewriter.replaceOp(op, results);
     return success();
   }
 };
@@ -559,7 +549,8 @@ struct InsertSliceToTensor : OpRewritePattern<InsertSliceOp> {
 } // namespace
 
 void mlir::aster::populateCompositeToLinalgPatterns(RewritePatternSet &patterns) {
-  patterns.add<AttentionToOps, AttentionFwdToOps, AttentionBwdToOps,
+  patterns.add<AttentionToOps<AttentionOp>, AttentionToOps<AttentionFwdOp>,
+               AttentionBwdToOps,
                NormFwdToOps<LayerNormOp, false>,
                NormFwdToOps<RmsNormOp, true>,
                NormFwdToOps<LayerNormFwdOp, false>,
