@@ -23,21 +23,10 @@ config = os.path.join(EXAMPLES, "tiny-gpt2", "config.json")
 
 
 def tool(*args, ok=True):
-    proc = subprocess.run([os.path.join(ac.TOOLS_DIR, args[0])] + list(args[1:]),
-                          capture_output=True, text=True)
-    if ok and proc.returncode != 0:
-        print("FAIL %s: %s" % (" ".join(args), proc.stderr))
-        sys.exit(1)
-    return proc
+    return ac.run_tool(*args, check=ok)
 
 
-def expect_error(proc, substring, what):
-    lines = proc.stderr.strip().splitlines()
-    if proc.returncode != 1 or len(lines) != 1 or substring not in lines[0]:
-        print("FAIL %s: expected exit 1 and one line containing %r, got %d:\n%s"
-              % (what, substring, proc.returncode, proc.stderr))
-        sys.exit(1)
-    ac.checks += 1
+expect_error = ac.expect_one_line_error
 
 
 def losses(text):

@@ -24,12 +24,7 @@ tmp = tempfile.mkdtemp()
 
 
 def tool(*args):
-    proc = subprocess.run([os.path.join(ac.TOOLS_DIR, args[0])] + list(args[1:]),
-                          capture_output=True, text=True)
-    if proc.returncode != 0:
-        print("FAIL %s: %s" % (" ".join(args), proc.stderr))
-        sys.exit(1)
-    return proc.stdout
+    return ac.run_tool(*args).stdout
 
 
 def compile_step(model, name, *flags):

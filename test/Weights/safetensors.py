@@ -33,13 +33,7 @@ def expect_ok(proc, what):
         sys.exit(1)
 
 
-def expect_error(proc, substring, what):
-    lines = proc.stderr.strip().splitlines()
-    if proc.returncode != 1 or len(lines) != 1 or substring not in lines[0]:
-        print("FAIL %s: expected exit 1 and one line containing %r, got exit "
-              "%d:\n%s" % (what, substring, proc.returncode, proc.stderr))
-        sys.exit(1)
-    aster_check.checks += 1
+expect_error = aster_check.expect_one_line_error
 
 
 def main():

@@ -27,11 +27,7 @@ EXAMPLES = os.path.join(os.path.dirname(__file__), "..", "..", "examples")
 
 
 def tool(*args):
-    proc = subprocess.run([os.path.join(ac.TOOLS_DIR, args[0])] + list(args[1:]),
-                          capture_output=True, text=True)
-    if proc.returncode != 0:
-        raise SystemExit("FAIL %s: %s" % (" ".join(args), proc.stderr))
-    return proc.stdout
+    return ac.run_tool(*args).stdout
 
 
 def numbered(folder, stem):

@@ -60,6 +60,30 @@ def run(mlir_text, inputs, entry=None, extra_args=()):
         return results
 
 
+def run_tool(name, *args, check=True):
+    """Runs tool `name` (in TOOLS_DIR); with `check`, a non-zero exit fails
+    the test with the tool's stderr."""
+    proc = subprocess.run([os.path.join(TOOLS_DIR, name)] + list(args),
+                          capture_output=True, text=True)
+    if check and proc.returncode != 0:
+        print("FAIL %s: exit %d\n%s" % (" ".join([name] + list(args)),
+                                         proc.returncode, proc.stderr))
+        sys.exit(1)
+    return proc
+
+
+def expect_one_line_error(proc, substring, what):
+    """A user-facing error: exit code 1 and exactly one stderr line that
+    contains `substring`."""
+    global checks
+    lines = proc.stderr.strip().splitlines()
+    if proc.returncode != 1 or len(lines) != 1 or substring not in lines[0]:
+        print("FAIL %s: expected exit 1 and one line containing %r, got exit "
+              "%d:\n%s" % (what, substring, proc.returncode, proc.stderr))
+        sys.exit(1)
+    checks += 1
+
+
 def run_expect_error(mlir_text, inputs, expected_substring, entry=None,
                      one_line=True, extra_args=()):
     """Runs aster-reference and checks that it fails cleanly: exit code 1
