@@ -9,6 +9,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "aster/Codegen/Passes.h"
 #include "aster/Dialect/Aster/IR/AsterDialect.h"
 #include "aster/Frontend/HF/CausalLM.h"
 #include "aster/Frontend/ONNX/ONNXImporter.h"
@@ -44,7 +45,7 @@ namespace cl = llvm::cl;
 
 namespace {
 /// The phases of the driver, in order (DESIGN.md).
-enum class Phase { Input, Train };
+enum class Phase { Input, Train, Fuse };
 } // namespace
 
 static cl::OptionCategory compileCategory("Options");
@@ -61,7 +62,11 @@ static cl::opt<Phase> compileTo(cl::cat(compileCategory),
                           "the model as aster IR: @forward(params, tokens)"),
                clEnumValN(Phase::Train, "train",
                           "with --train: @forward, @loss, @loss_grad and "
-                          "@train_step")),
+                          "@train_step"),
+               clEnumValN(Phase::Fuse, "fuse",
+                          "the kernels on tensors: one private function per "
+                          "kernel (aster.kernel = matmul, reduction, ...), "
+                          "called by each entry point")),
     cl::init(Phase::Input));
 
 static cl::opt<std::string> target(cl::cat(compileCategory), 
@@ -308,6 +313,9 @@ int main(int argc, char **argv) {
                   "targets sm_80, sm_90, gfx90a, gfx942 are not built yet)");
     if (outputPath == "-")
       return fail("--target=cpu writes a bundle directory: give -o DIR");
+    if (compileTo.getNumOccurrences())
+      return fail("--compile-to prints IR and --target writes a bundle: "
+                  "give one of them");
   }
 
   DialectRegistry registry;
@@ -378,6 +386,13 @@ int main(int argc, char **argv) {
     std::string trainError;
     if (!mlir::aster::training::buildTrainStep(**module, options, trainError))
       return fail(modelPath + ": " + trainError);
+  }
+
+  if (compileTo == Phase::Fuse) {
+    PassManager pm(&context);
+    buildFusionPipeline(pm);
+    if (failed(pm.run(**module)))
+      return 1;
   }
 
   if (!target.empty()) {

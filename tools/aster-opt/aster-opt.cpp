@@ -22,6 +22,7 @@ int main(int argc, char **argv) {
   mlir::aster::registerAsterTransformsPasses();
   mlir::aster::registerAsterCodegenPasses();
   mlir::aster::registerCPUPipeline();
+  mlir::aster::registerFusionPipeline();
   mlir::DialectRegistry registry;
   mlir::registerAllDialects(registry);
   mlir::registerAllExtensions(registry);

@@ -4,11 +4,13 @@
 #define ASTER_CODEGEN_PASSES_H
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Pass/Pass.h"
+#include "mlir/Pass/PassManager.h"
 #include "mlir/Transforms/DialectConversion.h"
 
 namespace mlir::aster {
@@ -26,6 +28,13 @@ void populateMatmulToLinalgPatterns(RewritePatternSet &patterns);
 void populateReductionsToLinalgPatterns(RewritePatternSet &patterns);
 void populateDataMovementToLinalgPatterns(RewritePatternSet &patterns);
 void populateCompositeToLinalgPatterns(RewritePatternSet &patterns);
+
+/// convert-aster-to-linalg, aster-fuse-elementwise and aster-form-kernels
+/// with cleanups: aster IR to one function per kernel, on tensors. Every
+/// target's pipeline starts with it.
+void buildFusionPipeline(OpPassManager &pm);
+/// Registers it as `aster-fuse` for aster-opt.
+void registerFusionPipeline();
 
 } // namespace mlir::aster
 

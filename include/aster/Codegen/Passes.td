@@ -48,4 +48,49 @@ def StripParameterAttrs : Pass<"aster-strip-parameter-attrs", "::mlir::ModuleOp"
   }];
 }
 
+def FuseElementwise : Pass<"aster-fuse-elementwise"> {
+  let summary = "Fuse elementwise producers into consumers that read each element once";
+  let description = [{
+    Upstream's producer-consumer fusion of `linalg.generic`s, controlled so
+    that it never multiplies work: an all-parallel producer with one use is
+    fused into its consumer only when the consumer's indexing map for it is
+    a permutation of all the consumer's loops, so each produced element is
+    computed exactly once. A GELU is not fused into the matmul that reads it
+    (that would evaluate the tanh once per output column), and a
+    normalization is not fused as a matmul prologue; those stay separate
+    generics, and kernel formation puts epilogues after a matmul instead.
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect"];
+}
+
+def FormKernels : Pass<"aster-form-kernels", "::mlir::ModuleOp"> {
+  let summary = "Group linalg ops into kernels and outline each as a function";
+  let description = [{
+    The fusion phase. The ops of every function on tensors are grouped into
+    kernels, and each kernel is outlined as a private function
+    `@<function>_k<N>_<kind>` carrying `aster.kernel = "<kind>"`, called
+    from where its ops were. A kernel is a unit that one launch (GPU) or one
+    parallel loop nest (CPU) computes, reading its inputs and writing its
+    results once:
+
+    - `matmul`: one contraction, the fill of its accumulator and the
+      elementwise epilogue that reads its result (bias, activation,
+      residual, scaling, dtype conversion);
+    - `reduction`: row reductions (norms, softmax, log-sum-exp,
+      cross-entropy) with the elementwise ops around them that share their
+      rows: the kernel can be tiled over rows and makes one pass over each;
+    - `elementwise`, `gather` (reads a table with computed indices) and
+      `copy` (transposes, slice insertions, concatenations, pads);
+    - `fill`: a constant tensor that no other kernel consumes.
+
+    Fusion never recomputes: a producer joins a consumer's kernel only along
+    edges that keep each element computed once (see aster-fuse-elementwise),
+    and never a second contraction. Merges that would make the kernel graph
+    cyclic are refused. Views (slices, reshapes), constants and
+    `tensor.empty` are cloned into the kernels that read them; the rest
+    (calls, scalar code, returns) stays in the calling function.
+  }];
+  let dependentDialects = ["::mlir::func::FuncDialect"];
+}
+
 #endif // ASTER_CODEGEN_PASSES_TD

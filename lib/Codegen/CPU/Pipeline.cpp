@@ -30,14 +30,7 @@
 using namespace mlir;
 
 void mlir::aster::buildCPUPipeline(OpPassManager &pm) {
-  pm.addPass(createConvertAsterToLinalg());
-  pm.addPass(createCanonicalizerPass());
-  // Producer-consumer fusion of elementwise generics (upstream): a chain
-  // of elementwise ops becomes one loop nest writing one tensor. The
-  // fusion phase proper (epilogues into matmuls, row kernels, flash
-  // attention) is still to come.
-  pm.addPass(createLinalgElementwiseOpFusionPass());
-  pm.addPass(createCanonicalizerPass());
+  buildFusionPipeline(pm);
   bufferization::OneShotBufferizePassOptions bufferize;
   bufferize.bufferizeFunctionBoundaries = true;
   bufferize.functionBoundaryTypeConversion =
