@@ -16,6 +16,7 @@
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/OpenMP/OpenMPToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Export.h"
 #include "llvm/IR/LLVMContext.h"
 #include "llvm/IR/Module.h"
@@ -99,10 +100,28 @@ bool run(ArrayRef<StringRef> args, std::string &error) {
   return true;
 }
 
+/// The folder of the libomp that `clang -fopenmp` links: LLVM's lib folder
+/// beside the real clang binary.
+std::string ompLibraryDir(StringRef clang) {
+  llvm::SmallString<256> real;
+  if (llvm::sys::fs::real_path(clang, real))
+    real = clang;
+  llvm::SmallString<256> lib(
+      llvm::sys::path::parent_path(llvm::sys::path::parent_path(real)));
+  llvm::sys::path::append(lib, "lib");
+  return std::string(lib);
+}
+
 } // namespace
 
 bool mlir::aster::writeCPUBundle(ModuleOp module, const std::string &dir,
-                                 std::string &error) {
+                                 const std::string &cpu, std::string &error) {
+  int64_t vectorWidth = cpuVectorWidth(cpu);
+  if (!vectorWidth) {
+    error = "--cpu=" + cpu + ": not an x86-64 CPU that LLVM knows (try "
+            "native, x86-64-v3, x86-64-v4, znver4, sapphirerapids)";
+    return false;
+  }
   nlohmann::json plan = {{"format", "aster-bundle"},
                          {"version", 1},
                          {"target", "cpu"},
@@ -153,7 +172,7 @@ bool mlir::aster::writeCPUBundle(ModuleOp module, const std::string &dir,
 
   OwningOpRef<ModuleOp> lowered = module.clone();
   PassManager pm(module.getContext());
-  buildCPUPipeline(pm);
+  buildCPUPipeline(pm, vectorWidth);
   std::string diagnostic;
   {
     ScopedDiagnosticHandler capture(module.getContext(), [&](Diagnostic &d) {
@@ -170,6 +189,7 @@ bool mlir::aster::writeCPUBundle(ModuleOp module, const std::string &dir,
   DialectRegistry registry;
   registerBuiltinDialectTranslation(registry);
   registerLLVMDialectTranslation(registry);
+  registerOpenMPDialectTranslation(registry);
   module.getContext()->appendDialectRegistry(registry);
   llvm::LLVMContext llvmContext;
   std::unique_ptr<llvm::Module> llvmModule =
@@ -219,8 +239,19 @@ bool mlir::aster::writeCPUBundle(ModuleOp module, const std::string &dir,
   }
   std::string ll = path("kernels.ll"), c = path("entry.c"),
               so = path("kernels.so");
-  if (!run({*clang, "-Wno-override-module", "-O1", "-shared", "-fPIC", ll, c,
-            "-o", so, "-lm"},
+  // -O2 vectorizes the loops of row and elementwise kernels; libomp runs
+  // the matmul tiles on threads and is found through the rpath.
+  std::string march = "-march=" + cpu;
+  std::string ompDir = ompLibraryDir(*clang);
+  if (!llvm::sys::fs::exists(ompDir + "/libomp.so")) {
+    error = "libomp is needed for CPU kernel threads and is not in " + ompDir +
+            " (Debian: apt-get install libomp-22-dev)";
+    llvm::sys::fs::remove_directories(tmp);
+    return false;
+  }
+  std::string rpath = "-Wl,-rpath," + ompDir;
+  if (!run({*clang, "-Wno-override-module", "-O2", march, "-fopenmp",
+            "-shared", "-fPIC", ll, c, "-o", so, "-lm", rpath},
            error)) {
     llvm::sys::fs::remove_directories(tmp);
     return false;

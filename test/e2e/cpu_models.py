@@ -10,7 +10,9 @@ parameters, 1e-4 for gradients (relative to each tensor's largest value:
 small gradients accumulate rounding). An AdamW update is lr * m / (sqrt(v)
 + eps), about lr * sign(g) at the first step, so for gradients near eps
 its value is ill-conditioned; updated parameters are therefore compared
-with an absolute tolerance of 1% of the learning rate."""
+with an absolute tolerance of 1% of the learning rate, except for at most
+1 element in 1,000 (a gradient within rounding of zero), which must stay
+within the 2 lr that one update can move it."""
 
 import glob
 import os
@@ -87,9 +89,17 @@ for model in ("tiny-gpt2", "tiny-llama"):
         close(got[0], want[0], "%s step %d loss" % (model, step), 1e-5)
         n = (len(want) - 1) // 3
         for i in range(1, n + 1):  # the updated parameters
-            ac.assert_close(got[i].astype(np.float64), want[i], rtol=1e-5,
-                            atol=1e-2 * LR,
+            # Elements whose gradient is within rounding of zero may move by
+            # anything in [-lr, lr]: allow 1 in 1,000 of them that far.
+            g, w = got[i].astype(np.float64), want[i]
+            wild = np.abs(g - w) > 1e-2 * LR + 1e-5 * np.abs(w)
+            assert wild.sum() <= max(1, w.size // 1000), (
+                "%s step %d param %d: %d of %d elements differ by more than "
+                "1%% of lr" % (model, step, i, wild.sum(), w.size))
+            ac.assert_close(np.where(wild, w, g), w, rtol=1e-5, atol=1e-2 * LR,
                             what="%s step %d param %d" % (model, step, i))
+            assert np.all(np.abs(g - w) <= 2 * LR + 1e-5 * np.abs(w)), (
+                "%s step %d param %d moved by more than 2 lr" % (model, step, i))
         state = [w for w in want[1:]] + state[-2:]
     print("%s: forward, gradients and 3 training steps match" % model)
 # Mixed precision (bf16 compute, f32 master weights): the loss and the

@@ -31,8 +31,9 @@ def compile_so(mlir_text, tmp=None):
                  "--aster-cpu-to-llvm", "-o", llvm_mlir],
                 [os.path.join(LLVM_BIN, "mlir-translate"), "--mlir-to-llvmir",
                  llvm_mlir, "-o", ll],
-                ["clang-22", "-Wno-override-module", "-O1", "-shared", "-fPIC",
-                 ll, "-o", so, "-lm"]):
+                ["clang-22", "-Wno-override-module", "-O1", "-march=native",
+                 "-fopenmp", "-shared", "-fPIC", ll, "-o", so, "-lm",
+                 "-Wl,-rpath," + os.path.join(os.path.dirname(LLVM_BIN), "lib")]):
         proc = subprocess.run(cmd, capture_output=True, text=True)
         if proc.returncode != 0:
             raise RuntimeError("%s failed:\n%s" % (cmd[0], proc.stderr))

@@ -75,6 +75,13 @@ static cl::opt<std::string> target(cl::cat(compileCategory),
              "(cpu; GPU targets arrive with their issue)"),
     cl::init(""));
 
+static cl::opt<std::string> cpuName(
+    cl::cat(compileCategory), "cpu",
+    cl::desc("with --target=cpu: the x86-64 CPU to generate code for, as "
+             "for -march (native: this machine; x86-64-v3: AVX2; "
+             "x86-64-v4: AVX-512)"),
+    cl::init("native"));
+
 static cl::opt<bool> train("train",
                            cl::desc("build the training step from @forward "
                                     "(implied by --compile-to=train)"),
@@ -397,7 +404,7 @@ int main(int argc, char **argv) {
 
   if (!target.empty()) {
     std::string bundleError;
-    if (!writeCPUBundle(**module, outputPath, bundleError))
+    if (!writeCPUBundle(**module, outputPath, cpuName, bundleError))
       return fail(modelPath + ": " + bundleError);
     llvm::outs() << "aster-compile: " << modelPath << " -> " << outputPath
                  << " (bundle for cpu"

@@ -93,4 +93,26 @@ def FormKernels : Pass<"aster-form-kernels", "::mlir::ModuleOp"> {
   let dependentDialects = ["::mlir::func::FuncDialect"];
 }
 
+def CPUTileAndVectorize : Pass<"aster-cpu-tile-and-vectorize", "::mlir::ModuleOp"> {
+  let summary = "Tile matmul kernels for caches and threads, vectorize register tiles";
+  let description = [{
+    For each `aster.kernel = "matmul"` function: the kernel's last op is
+    tiled into an `scf.forall` over output tiles of at most 64 x 256 (the
+    threads' unit of work) with the contraction and its fill fused into
+    each tile. Inside, the contraction is tiled into register tiles of 4 x
+    (2 x vector-width) outputs with the reduction loop innermost, each
+    vectorized to a `vector.contract` whose accumulator is hoisted out of
+    the reduction loop. Tile sizes divide the loop ranges, so tiles have
+    static shapes and need no masks.
+  }];
+  let options = [
+    Option<"vectorWidth", "vector-width", "int64_t", "8",
+           "f32 lanes of a vector register (8: AVX2, 16: AVX-512)">
+  ];
+  let dependentDialects = [
+    "::mlir::scf::SCFDialect", "::mlir::vector::VectorDialect",
+    "::mlir::tensor::TensorDialect"
+  ];
+}
+
 #endif // ASTER_CODEGEN_PASSES_TD

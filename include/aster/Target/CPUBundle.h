@@ -13,8 +13,10 @@ namespace mlir::aster {
 /// present) for the host CPU and writes the bundle directory `dir`:
 /// plan.json and kernels.so (docs/bundle.md). The directory appears whole
 /// or not at all. Returns false with a one-line `error`.
+/// Compiles `module` for an x86 CPU (`cpu`: a -march name, "native" for
+/// this machine) and writes the bundle directory `dir` atomically.
 bool writeCPUBundle(ModuleOp module, const std::string &dir,
-                    std::string &error);
+                    const std::string &cpu, std::string &error);
 
 } // namespace mlir::aster
 

@@ -7,8 +7,10 @@
 // shared object built from it. Temporaries are malloc'ed and freed inside
 // each call until the memory planner gives them arena offsets.
 //
-// Not yet: tiling for caches, vectorization, threads, the fusion phase
-// (issue 5); only upstream's elementwise fusion runs.
+// Kernels come from the fusion phase (buildFusionPipeline). Matmul kernels
+// are tiled for caches and threads (OpenMP) and vectorized in registers
+// (TileAndVectorize.cpp); row and elementwise kernels are loops that LLVM
+// vectorizes.
 //
 //===----------------------------------------------------------------------===//
 
@@ -16,21 +18,33 @@
 #include "aster/Codegen/Passes.h"
 
 #include "mlir/Conversion/Passes.h"
+#include "mlir/Conversion/VectorToSCF/VectorToSCF.h"
 #include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
 #include "mlir/Dialect/Bufferization/Transforms/Passes.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/LLVMIR/Transforms/Passes.h"
 #include "mlir/Dialect/Linalg/Passes.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
+#include "mlir/Dialect/SCF/Transforms/Passes.h"
 #include "mlir/Dialect/Arith/Transforms/Passes.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Transforms/Passes.h"
+#include "llvm/TargetParser/Host.h"
+#include "llvm/TargetParser/X86TargetParser.h"
 
 using namespace mlir;
 
-void mlir::aster::buildCPUPipeline(OpPassManager &pm) {
+void mlir::aster::buildCPUPipeline(OpPassManager &pm, int64_t vectorWidth) {
   buildFusionPipeline(pm);
+  CPUTileAndVectorizeOptions tiling;
+  tiling.vectorWidth = vectorWidth;
+  pm.addPass(createCPUTileAndVectorize(tiling));
+  pm.addPass(createCanonicalizerPass());
+  // A register tile's accumulator: read before its k loop, kept in vector
+  // registers, written after it.
+  pm.addPass(createLoopInvariantSubsetHoistingPass());
+  pm.addPass(createCanonicalizerPass());
   bufferization::OneShotBufferizePassOptions bufferize;
   bufferize.bufferizeFunctionBoundaries = true;
   bufferize.functionBoundaryTypeConversion =
@@ -44,7 +58,17 @@ void mlir::aster::buildCPUPipeline(OpPassManager &pm) {
   bufferization::buildBufferDeallocationPipeline(pm, dealloc);
   pm.addPass(createConvertBufferizationToMemRefPass());
   pm.addPass(createCopiesToLinalg());
+  // The cache tiles of a kernel run on OpenMP threads (libomp).
+  pm.addPass(createForallToParallelLoopPass());
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
+  pm.addPass(createConvertSCFToOpenMPPass());
+  // Drops the alloca scopes that wrap allocation-free parallel bodies (they
+  // must hold a single block, which lowering the loops inside would break).
+  pm.addPass(createCanonicalizerPass());
+  // n-D vector transfers become 1-D ones (unrolled); contractions become
+  // outer products, i.e. broadcast-and-FMA.
+  pm.addPass(createConvertVectorToSCFPass(
+      VectorTransferToSCFOptions().enableFullUnroll()));
   pm.addNestedPass<func::FuncOp>(LLVM::createLLVMRequestCWrappersPass());
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());
@@ -57,17 +81,54 @@ void mlir::aster::buildCPUPipeline(OpPassManager &pm) {
   expand.includeBf16 = true;
   pm.addPass(arith::createArithExpandOpsPass(expand));
   pm.addPass(createArithToLLVMConversionPass());
+  ConvertVectorToLLVMPassOptions vectorToLLVM;
+  vectorToLLVM.vectorContractLowering = vector::VectorContractLowering::OuterProduct;
+  pm.addPass(createConvertVectorToLLVMPass(vectorToLLVM));
   pm.addPass(createFinalizeMemRefToLLVMConversionPass());
   pm.addPass(createConvertFuncToLLVMPass());
   pm.addPass(createConvertControlFlowToLLVMPass());
+  pm.addPass(createConvertOpenMPToLLVMPass());
+  pm.addPass(createUBToLLVMConversionPass());
   pm.addPass(createReconcileUnrealizedCastsPass());
   pm.addPass(createStripParameterAttrs());
 }
 
+int64_t mlir::aster::cpuVectorWidth(llvm::StringRef cpu) {
+  llvm::StringMap<bool> features;
+  if (cpu == "native") {
+    features = llvm::sys::getHostCPUFeatures();
+  } else {
+    if (llvm::X86::parseArchX86(cpu, /*Only64Bit=*/true) ==
+        llvm::X86::CK_None)
+      return 0;
+    SmallVector<StringRef> names;
+    llvm::X86::getFeaturesForCPU(cpu, names);
+    for (StringRef name : names)
+      features[name] = true;
+  }
+  if (features.lookup("avx512f"))
+    return 16;
+  if (features.lookup("avx2") && features.lookup("fma"))
+    return 8;
+  return 4;
+}
+
+namespace {
+struct CPUPipelineOptions : PassPipelineOptions<CPUPipelineOptions> {
+  Option<int64_t> vectorWidth{
+      *this, "vector-width",
+      llvm::cl::desc("f32 lanes of a vector register (8: AVX2, 16: "
+                     "AVX-512)"),
+      llvm::cl::init(8)};
+};
+} // namespace
+
 void mlir::aster::registerCPUPipeline() {
-  PassPipelineRegistration<>(
+  PassPipelineRegistration<CPUPipelineOptions>(
       "aster-cpu-to-llvm",
-      "Lower aster IR to the LLVM dialect for the CPU (bufferized, loops, "
-      "C-interface wrappers)",
-      [](OpPassManager &pm) { buildCPUPipeline(pm); });
+      "Lower aster IR to the LLVM dialect for the CPU (kernels, tiles, "
+      "vectors, OpenMP threads, C-interface wrappers)",
+      [](OpPassManager &pm, const CPUPipelineOptions &options) {
+        buildCPUPipeline(pm, options.vectorWidth);
+      });
 }

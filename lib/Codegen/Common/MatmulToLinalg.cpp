@@ -73,8 +73,12 @@ struct MatmulToLinalg : OpRewritePattern<MatmulOp> {
         iterators, [&](OpBuilder &b, Location l, ValueRange a) {
           Value x = convertScalar(b, l, a[0], acc);
           Value y = convertScalar(b, l, a[1], acc);
+          // `contract`: the multiply-add may be one FMA (one rounding), as
+          // in every BLAS.
+          auto contract = arith::FastMathFlags::contract;
           Value sum = arith::AddFOp::create(
-              b, l, a[2], arith::MulFOp::create(b, l, x, y));
+              b, l, a[2], arith::MulFOp::create(b, l, x, y, contract),
+              contract);
           linalg::YieldOp::create(b, l, sum);
         });
     rewriter.replaceOp(op, convertTensor(rewriter, loc, generic.getResult(0),

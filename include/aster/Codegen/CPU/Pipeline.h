@@ -4,11 +4,18 @@
 #define ASTER_CODEGEN_CPU_PIPELINE_H
 
 #include "mlir/Pass/PassManager.h"
+#include "llvm/ADT/StringRef.h"
 
 namespace mlir::aster {
 
-/// aster IR to the LLVM dialect for the host CPU (lib/Codegen/CPU).
-void buildCPUPipeline(OpPassManager &pm);
+/// aster IR to the LLVM dialect for an x86 CPU (lib/Codegen/CPU).
+/// `vectorWidth` is the f32 lanes of the target's vector registers (4 for
+/// SSE, 8 for AVX2, 16 for AVX-512): it sizes the matmul register tiles.
+void buildCPUPipeline(OpPassManager &pm, int64_t vectorWidth = 8);
+
+/// The f32 lanes of the vector registers of an x86 CPU given as a -march
+/// name ("native": this machine); 0 when LLVM does not know the name.
+int64_t cpuVectorWidth(llvm::StringRef cpu);
 /// Registers it as `aster-cpu-to-llvm` for aster-opt.
 void registerCPUPipeline();
 
