@@ -102,6 +102,12 @@ expect_error(tool("aster-compile", config, *flags, "--target=sm_90", "-o",
              "--target=sm_90: this build generates code for `cpu` only", "gpu target")
 expect_error(tool("aster-compile", config, *flags, "--target=cpu", ok=False),
              "--target=cpu writes a bundle directory: give -o DIR", "no -o")
+expect_error(tool("aster-compile", config, *flags, "--target=cpu", "--cpu=pentium9",
+                  "-o", os.path.join(tmp, "gpu"), ok=False),
+             "--cpu=pentium9: not an x86-64 CPU that LLVM knows", "unknown cpu")
+expect_error(tool("aster-compile", config, *flags, "--target=cpu", "--compile-to=fuse",
+                  "-o", os.path.join(tmp, "gpu"), ok=False),
+             "--compile-to prints IR and --target writes a bundle", "fuse and target")
 if os.path.exists(os.path.join(tmp, "gpu")) or any(
         n.startswith("bundle.tmp") for n in os.listdir(tmp)):
     print("FAIL: a partial bundle was left behind: %s" % os.listdir(tmp))

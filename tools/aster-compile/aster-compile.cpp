@@ -9,6 +9,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "aster/Codegen/CPU/Pipeline.h"
 #include "aster/Codegen/Passes.h"
 #include "aster/Dialect/Aster/IR/AsterDialect.h"
 #include "aster/Frontend/HF/CausalLM.h"
@@ -323,6 +324,10 @@ int main(int argc, char **argv) {
     if (compileTo.getNumOccurrences())
       return fail("--compile-to prints IR and --target writes a bundle: "
                   "give one of them");
+    if (!cpuVectorWidth(cpuName))
+      return fail("--cpu=" + cpuName +
+                  ": not an x86-64 CPU that LLVM knows (try native, "
+                  "x86-64-v3, x86-64-v4, znver4, sapphirerapids)");
   }
 
   DialectRegistry registry;

@@ -191,7 +191,7 @@ LogicalResult MatmulKernelTiling::tileRegisters(linalg::LinalgOp contraction) {
     if (iterators[i] != utils::IteratorType::parallel)
       interchange.push_back(i);
   if (n >= 0)
-    sizes[n] = divisorAtMost(ranges[n], rn);
+    sizes[n] = divisorAtMost(ranges[n], rn, /*multiple=*/rn / 2);
   if (m >= 0)
     sizes[m] = divisorAtMost(ranges[m], rm);
 
