@@ -3,6 +3,7 @@
 #include "aster/Runtime/Runtime.h"
 #include "aster/Support/SeededStream.h"
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include <fstream>
@@ -202,17 +203,16 @@ HostTensor aster::runtime::initialise(const TensorSpec &spec, uint64_t seed) {
   const InitSpec &init = *spec.init;
   aster::SeededStream stream(seed, spec.name);
   float *v = t.f32();
-  for (int64_t i = 0, n = t.numElements(); i < n; ++i) {
-    double x = 0.0;
-    if (init.kind == "ones")
-      x = 1.0;
-    else if (init.kind == "constant")
-      x = init.value;
-    else if (init.kind == "normal")
-      x = init.mean + init.std * stream.normal();
-    else if (init.kind == "uniform")
-      x = init.low + (init.high - init.low) * stream.uniform();
-    v[i] = static_cast<float>(x);
+  const int64_t n = t.numElements();
+  if (init.kind == "ones" || init.kind == "constant") {
+    std::fill(v, v + n, static_cast<float>(init.kind == "ones" ? 1.0 : init.value));
+  } else if (init.kind == "normal") {
+    for (int64_t i = 0; i < n; ++i)
+      v[i] = static_cast<float>(init.mean + init.std * stream.normal());
+  } else if (init.kind == "uniform") {
+    for (int64_t i = 0; i < n; ++i)
+      v[i] = static_cast<float>(init.low +
+                                (init.high - init.low) * stream.uniform());
   }
   return t;
 }

@@ -13,6 +13,8 @@
 #include "aster/Dialect/Aster/IR/AsterOps.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "llvm/ADT/StringSet.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
@@ -184,6 +186,34 @@ bool mlir::aster::writeCPUBundle(ModuleOp module, const std::string &dir,
       error = "CPU code generation failed: " + diagnostic;
       llvm::sys::fs::remove_directories(tmp);
       return false;
+    }
+  }
+  // The arenas (aster-cpu-plan-arena): each entry point's temporaries and
+  // those of the functions it calls, placed before the step runs.
+  {
+    llvm::StringMap<int64_t> arenaBytes;
+    lowered->walk([&](LLVM::GlobalOp global) {
+      StringRef name = global.getSymName();
+      if (name.consume_front("__aster_arena_"))
+        if (auto array = dyn_cast<LLVM::LLVMArrayType>(global.getGlobalType()))
+          arenaBytes[name] = array.getNumElements();
+    });
+    for (func::FuncOp f : functions) {
+      int64_t total = 0;
+      llvm::StringSet<> seen;
+      SmallVector<func::FuncOp> worklist{f};
+      while (!worklist.empty()) {
+        func::FuncOp g = worklist.pop_back_val();
+        if (!seen.insert(g.getSymName()).second)
+          continue;
+        total += arenaBytes.lookup(g.getSymName());
+        g.walk([&](func::CallOp call) {
+          if (auto callee =
+                  module.lookupSymbol<func::FuncOp>(call.getCalleeAttr()))
+            worklist.push_back(callee);
+        });
+      }
+      plan["entry_points"][f.getSymName().str()]["arena_bytes"] = total;
     }
   }
   DialectRegistry registry;

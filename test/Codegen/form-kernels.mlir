@@ -103,3 +103,22 @@ func.func @attention_scores(%x: tensor<2x4x8xf32>, %w: tensor<8x24xf32>) -> tens
   %s = aster.matmul %q, %k transpose_rhs : tensor<2x4x8xf32>, tensor<2x4x8xf32> -> tensor<2x4x4xf32>
   return %s : tensor<2x4x4xf32>
 }
+
+// -----
+
+// Identical kernels (two layers of one shape) are one function, called
+// twice.
+// CHECK-LABEL: func @two_layers
+// CHECK: %[[A:.*]] = call @[[K:two_layers_k[0-9]+_matmul]](%arg0, %arg1, %arg2)
+// CHECK-NEXT: call @[[K]](%[[A]], %arg1, %arg3)
+// CHECK-COUNT-1: func.func private @two_layers_k
+// CHECK-NOT: func.func private
+func.func @two_layers(%x: tensor<8x16xf32>, %w: tensor<16x16xf32>, %b1: tensor<16xf32>, %b2: tensor<16xf32>) -> tensor<8x16xf32> {
+  %0 = aster.matmul %x, %w : tensor<8x16xf32>, tensor<16x16xf32> -> tensor<8x16xf32>
+  %1 = aster.add %0, %b1 : tensor<8x16xf32>, tensor<16xf32> -> tensor<8x16xf32>
+  %2 = aster.gelu %1 approximate = tanh : tensor<8x16xf32>
+  %3 = aster.matmul %2, %w : tensor<8x16xf32>, tensor<16x16xf32> -> tensor<8x16xf32>
+  %4 = aster.add %3, %b2 : tensor<8x16xf32>, tensor<16xf32> -> tensor<8x16xf32>
+  %5 = aster.gelu %4 approximate = tanh : tensor<8x16xf32>
+  return %5 : tensor<8x16xf32>
+}

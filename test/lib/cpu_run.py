@@ -19,7 +19,7 @@ NUMPY_OF = {"f32": np.float32, "f16": np.float16, "bf16": np.uint16,
             "i32": np.int32, "i64": np.int64, "i1": np.bool_}
 
 
-def compile_so(mlir_text, tmp=None):
+def compile_so(mlir_text, tmp=None, opt="-O1"):
     tmp = tmp or tempfile.mkdtemp()
     src = os.path.join(tmp, "in.mlir")
     with open(src, "w") as f:
@@ -31,7 +31,7 @@ def compile_so(mlir_text, tmp=None):
                  "--aster-cpu-to-llvm", "-o", llvm_mlir],
                 [os.path.join(LLVM_BIN, "mlir-translate"), "--mlir-to-llvmir",
                  llvm_mlir, "-o", ll],
-                ["clang-22", "-Wno-override-module", "-O1", "-march=native",
+                ["clang-22", "-Wno-override-module", opt, "-march=native",
                  "-fopenmp", "-shared", "-fPIC", ll, "-o", so, "-lm",
                  "-Wl,-rpath," + os.path.join(os.path.dirname(LLVM_BIN), "lib")]):
         proc = subprocess.run(cmd, capture_output=True, text=True)

@@ -59,6 +59,11 @@ def FuseElementwise : Pass<"aster-fuse-elementwise"> {
     (that would evaluate the tanh once per output column), and a
     normalization is not fused as a matmul prologue; those stay separate
     generics, and kernel formation puts epilogues after a matmul instead.
+
+    Transposes become generics that fold into their consumers' indexing
+    maps, and a generic reading a reshape that only adds or drops unit
+    dimensions (a keep-dims reduction result) reads its source through an
+    adjusted map, so that the ops of a row stay directly connected.
   }];
   let dependentDialects = ["::mlir::linalg::LinalgDialect"];
 }
@@ -112,6 +117,51 @@ def CPUTileAndVectorize : Pass<"aster-cpu-tile-and-vectorize", "::mlir::ModuleOp
   let dependentDialects = [
     "::mlir::scf::SCFDialect", "::mlir::vector::VectorDialect",
     "::mlir::tensor::TensorDialect"
+  ];
+}
+
+def CPUTileRows : Pass<"aster-cpu-tile-rows", "::mlir::ModuleOp"> {
+  let summary = "Tile row and elementwise kernels over rows, on threads";
+  let description = [{
+    For each `reduction`, `elementwise` or `gather` kernel: every op whose
+    results only the kernel's return reads (a sink) is tiled over its
+    leading parallel rows into an `scf.forall`, and the kernel's other ops
+    are fused into each tile, so that a tile of rows is read once and all
+    of its reductions and elementwise steps run on data in cache. The last
+    row loop is split into tiles of about `tile-elements` elements (whole
+    rows), the loops before it one at a time. A kernel whose sinks share a
+    producer is left untiled rather than computing the producer twice.
+  }];
+  let options = [
+    Option<"tileElements", "tile-elements", "int64_t", "4096",
+           "elements of a tile (rows are never split)">
+  ];
+  let dependentDialects = [
+    "::mlir::scf::SCFDialect", "::mlir::tensor::TensorDialect"
+  ];
+}
+
+def CPUPlanArena : Pass<"aster-cpu-plan-arena", "::mlir::ModuleOp"> {
+  let summary = "Place the temporaries of each calling function in one arena";
+  let description = [{
+    Runs on bufferized IR, before deallocation. In each function that is
+    not a kernel (the entry points and the functions they call), every
+    statically shaped `memref.alloc` at the top level gets an offset in one
+    arena by first fit over live ranges (an allocation lives from its
+    definition to the last use of it or of a view of it; offsets are
+    64-byte aligned), and becomes a `memref.view` of the arena: a
+    zero-initialized global `@__aster_arena_<function>` of the shared
+    object, so that a step allocates nothing. The arena's size is the
+    function's `aster.arena_bytes` (the bundle's plan.json records it).
+    An allocation that calls write and that is then copied whole into an
+    out-parameter nothing else uses becomes that out-parameter.
+
+    Kernel functions keep their own (tile-local) allocations. A function
+    with an arena is not reentrant: two threads must not run one entry point
+    at the same time.
+  }];
+  let dependentDialects = [
+    "::mlir::memref::MemRefDialect", "::mlir::arith::ArithDialect"
   ];
 }
 

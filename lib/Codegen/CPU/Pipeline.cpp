@@ -40,7 +40,11 @@ void mlir::aster::buildCPUPipeline(OpPassManager &pm, int64_t vectorWidth) {
   CPUTileAndVectorizeOptions tiling;
   tiling.vectorWidth = vectorWidth;
   pm.addPass(createCPUTileAndVectorize(tiling));
+  pm.addPass(createCPUTileRows());
   pm.addPass(createCanonicalizerPass());
+  // Tile-and-fuse fuses a producer once per slice that reads it: CSE
+  // leaves one copy per tile.
+  pm.addPass(createCSEPass());
   // A register tile's accumulator: read before its k loop, kept in vector
   // registers, written after it.
   pm.addPass(createLoopInvariantSubsetHoistingPass());
@@ -54,6 +58,7 @@ void mlir::aster::buildCPUPipeline(OpPassManager &pm, int64_t vectorWidth) {
   outParams.hoistStaticAllocs = true;
   outParams.modifyPublicFunctions = true;
   pm.addPass(bufferization::createBufferResultsToOutParamsPass(outParams));
+  pm.addPass(createCPUPlanArena());
   bufferization::BufferDeallocationPipelineOptions dealloc;
   bufferization::buildBufferDeallocationPipeline(pm, dealloc);
   pm.addPass(createConvertBufferizationToMemRefPass());

@@ -17,12 +17,12 @@
 //===----------------------------------------------------------------------===//
 
 #include "aster/Codegen/Passes.h"
+#include "Tiling.h"
 
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/PatternMatch.h"
-#include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 #include "mlir/Interfaces/TilingInterface.h"
 
@@ -32,20 +32,9 @@ namespace mlir::aster {
 } // namespace mlir::aster
 
 using namespace mlir;
+using namespace mlir::aster;
 
 namespace {
-
-/// The largest divisor of `size` that is at most `limit`, preferring
-/// multiples of `multiple`.
-int64_t divisorAtMost(int64_t size, int64_t limit, int64_t multiple = 1) {
-  for (int64_t d = std::min(size, limit); d >= 1; --d)
-    if (size % d == 0 && d % multiple == 0)
-      return d;
-  for (int64_t d = std::min(size, limit); d >= 1; --d)
-    if (size % d == 0)
-      return d;
-  return 1;
-}
 
 /// The positions of the last two parallel loops of `op` (m and n of a
 /// matmul; -1 where the op has fewer).
@@ -70,13 +59,60 @@ public:
   LogicalResult run();
 
 private:
+  void packForVectorLoads(linalg::GenericOp contraction);
   LogicalResult tileRegisters(linalg::LinalgOp contraction);
 
   func::FuncOp kernel;
   int64_t rm = 4;  // rows of a register tile
   int64_t rn;      // columns: two vector registers
   static constexpr int64_t cacheRows = 64, cacheColumns = 256;
+  static constexpr int64_t cacheDepth = 256; // k per block of a cache tile
 };
+
+/// The register tile loads rn consecutive columns (loop n) of each operand
+/// that has n. An operand stored with another dimension innermost (the
+/// weight of `x @ w^T`, [n, k]) would need a strided gather per load: it is
+/// copied once into a layout with n innermost, a transpose of K x N
+/// elements against the M x N x K multiply-adds that read it.
+void MatmulKernelTiling::packForVectorLoads(linalg::GenericOp contraction) {
+  auto [m, n] = lastTwoParallelLoops(contraction);
+  if (n < 0)
+    return;
+  OpBuilder builder(contraction);
+  SmallVector<AffineMap> maps = contraction.getIndexingMapsArray();
+  bool changed = false;
+  for (OpOperand *input : contraction.getDpsInputOperands()) {
+    AffineMap map = maps[input->getOperandNumber()];
+    auto type = dyn_cast<RankedTensorType>(input->get().getType());
+    std::optional<unsigned> position =
+        map.getResultPosition(getAffineDimExpr(n, contraction.getContext()));
+    if (!type || !position || *position + 1 == map.getNumResults() ||
+        !map.isProjectedPermutation())
+      continue;
+    SmallVector<int64_t> permutation;
+    for (unsigned i = 0; i < map.getNumResults(); ++i)
+      if (i != *position)
+        permutation.push_back(i);
+    permutation.push_back(*position);
+    SmallVector<int64_t> shape;
+    SmallVector<AffineExpr> results;
+    for (int64_t i : permutation) {
+      shape.push_back(type.getDimSize(i));
+      results.push_back(map.getResult(i));
+    }
+    Value empty = tensor::EmptyOp::create(builder, contraction.getLoc(), shape,
+                                          type.getElementType());
+    Value packed = linalg::TransposeOp::create(builder, contraction.getLoc(),
+                                               input->get(), empty, permutation)
+                       ->getResult(0);
+    input->set(packed);
+    maps[input->getOperandNumber()] = AffineMap::get(
+        map.getNumDims(), 0, results, contraction.getContext());
+    changed = true;
+  }
+  if (changed)
+    contraction.setIndexingMapsAttr(builder.getAffineMapArrayAttr(maps));
+}
 
 LogicalResult MatmulKernelTiling::run() {
   linalg::LinalgOp root;
@@ -86,6 +122,10 @@ LogicalResult MatmulKernelTiling::run() {
   });
   if (!root || !root.hasPureTensorSemantics())
     return success();
+  kernel.walk([&](linalg::GenericOp op) {
+    if (op.getNumReductionLoops() > 0)
+      packForVectorLoads(op);
+  });
   SmallVector<int64_t> ranges = root.getStaticLoopRanges();
   if (llvm::any_of(ranges, ShapedType::isDynamic))
     return success();
@@ -103,69 +143,10 @@ LogicalResult MatmulKernelTiling::run() {
     sizes[m] = divisorAtMost(ranges[m], cacheRows, rm);
 
   IRRewriter rewriter(kernel.getContext());
-  rewriter.setInsertionPoint(root);
-  scf::SCFTilingOptions tiling;
-  tiling.setLoopType(scf::SCFTilingOptions::LoopType::ForallOp);
-  tiling.setTileSizes(getAsIndexOpFoldResult(kernel.getContext(), sizes));
-  scf::SCFTileAndFuseOptions fusion;
-  fusion.setTilingOptions(tiling);
-  // Results of fused producers that the kernel returns are yielded by the
-  // loop too (the matmul output beside its epilogue).
-  auto returned = [&](Operation *producer) {
-    for (Operation *user : producer->getUsers())
-      if (isa<func::ReturnOp>(user))
-        return true;
-    return false;
-  };
-  fusion.setFusionControlFn(
-      [&](tensor::ExtractSliceOp, OpResult producer, bool)
-          -> std::optional<scf::SCFTileAndFuseOptions::ControlFnResult> {
-        scf::SCFTileAndFuseOptions::ControlFnResult result;
-        result.yieldProducerReplacement = returned(producer.getOwner());
-        return result;
-      });
   FailureOr<scf::SCFTileAndFuseResult> tiled =
-      scf::tileConsumerAndFuseProducersUsingSCF(
-          rewriter, cast<TilingInterface>(root.getOperation()), fusion);
+      tileAndFuseIntoForall(rewriter, root, sizes);
   if (failed(tiled))
     return root.emitError("could not tile the kernel into cache tiles");
-  Operation *outerLoop = tiled->loops.front();
-  for (auto [original, replacement] : tiled->replacements)
-    rewriter.replaceUsesWithIf(original, replacement, [&](OpOperand &use) {
-      return !outerLoop->isAncestor(use.getOwner());
-    });
-  // Tile-and-fuse leaves dead slices of the original producers inside the
-  // loop; drop them, then the untiled ops are dead (in some order of their
-  // uses).
-  for (bool erased = true; erased;) {
-    erased = false;
-    SmallVector<Operation *> dead;
-    outerLoop->walk<WalkOrder::PreOrder>([&](Operation *op) {
-      if (op != outerLoop && isOpTriviallyDead(op)) {
-        dead.push_back(op);
-        return WalkResult::skip();
-      }
-      return WalkResult::advance();
-    });
-    for (Operation *op : llvm::reverse(dead)) {
-      rewriter.eraseOp(op);
-      erased = true;
-    }
-  }
-
-  SmallVector<Operation *> untiled(tiled->fusedProducers.begin(),
-                                   tiled->fusedProducers.end());
-  untiled.push_back(root);
-  for (bool erased = true; erased;) {
-    erased = false;
-    for (Operation *&op : untiled)
-      if (op && op->use_empty()) {
-        rewriter.eraseOp(op);
-        op = nullptr;
-        erased = true;
-      }
-  }
-
   for (Operation *op : tiled->tiledAndFusedOps)
     if (auto linalgOp = dyn_cast<linalg::LinalgOp>(op);
         linalgOp && linalgOp.getNumReductionLoops() > 0)
@@ -181,6 +162,35 @@ LogicalResult MatmulKernelTiling::tileRegisters(linalg::LinalgOp contraction) {
     return success();
   SmallVector<utils::IteratorType> iterators =
       contraction.getIteratorTypesArray();
+
+  // Blocks of k: the cacheDepth x cacheColumns block of B that all the
+  // register tiles of a cache tile read stays in L2.
+  IRRewriter blockRewriter(contraction.getContext());
+  SmallVector<int64_t> blocks(ranges.size(), 0);
+  bool blocked = false;
+  for (unsigned i = 0; i < ranges.size(); ++i)
+    if (iterators[i] == utils::IteratorType::reduction &&
+        ranges[i] > cacheDepth) {
+      blocks[i] = divisorAtMost(ranges[i], cacheDepth);
+      blocked = blocks[i] > 1;
+    }
+  if (blocked) {
+    blockRewriter.setInsertionPoint(contraction);
+    scf::SCFTilingOptions blocking;
+    blocking.setTileSizes(
+        getAsIndexOpFoldResult(contraction.getContext(), blocks));
+    FailureOr<scf::SCFTilingResult> tiledBlocks = scf::tileUsingSCF(
+        blockRewriter, cast<TilingInterface>(contraction.getOperation()),
+        blocking);
+    if (failed(tiledBlocks))
+      return contraction.emitError("could not tile the contraction into k "
+                                   "blocks");
+    blockRewriter.replaceOp(contraction, tiledBlocks->replacements);
+    contraction = cast<linalg::LinalgOp>(tiledBlocks->tiledOps.front());
+    ranges = contraction.getStaticLoopRanges();
+    if (llvm::any_of(ranges, ShapedType::isDynamic))
+      return success();
+  }
   auto [m, n] = lastTwoParallelLoops(contraction);
   SmallVector<int64_t> sizes(ranges.size(), 1);
   SmallVector<int64_t> interchange;

@@ -524,6 +524,42 @@ struct FormKernelsPass : mlir::aster::impl::FormKernelsBase<FormKernelsPass> {
         functions.push_back(func);
     for (func::FuncOp func : functions)
       KernelFormation(func).run();
+    deduplicateKernels();
+  }
+
+  /// Identical kernels (the layers of a transformer, a forward kernel
+  /// recomputed in the backward) become one function: one compilation, one
+  /// copy of the code.
+  void deduplicateKernels() {
+    ModuleOp module = getOperation();
+    DenseMap<std::pair<Type, unsigned>, SmallVector<func::FuncOp>> buckets;
+    SmallVector<func::FuncOp> kernels;
+    for (auto func : module.getOps<func::FuncOp>())
+      if (func->hasAttr("aster.kernel"))
+        kernels.push_back(func);
+    for (func::FuncOp kernel : kernels) {
+      unsigned size = 0;
+      kernel.walk([&](Operation *) { ++size; });
+      SmallVector<func::FuncOp> &bucket =
+          buckets[{kernel.getFunctionType(), size}];
+      func::FuncOp same;
+      for (func::FuncOp candidate : bucket)
+        if (candidate->getAttr("aster.kernel") == kernel->getAttr("aster.kernel") &&
+            OperationEquivalence::isRegionEquivalentTo(
+                &candidate.getBody(), &kernel.getBody(),
+                OperationEquivalence::IgnoreLocations)) {
+          same = candidate;
+          break;
+        }
+      if (!same) {
+        bucket.push_back(kernel);
+        continue;
+      }
+      if (failed(SymbolTable::replaceAllSymbolUses(
+              kernel, same.getSymNameAttr(), module)))
+        return signalPassFailure();
+      kernel.erase();
+    }
   }
 };
 

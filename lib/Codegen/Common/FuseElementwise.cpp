@@ -63,12 +63,88 @@ struct GeneralizeTranspose : OpRewritePattern<linalg::TransposeOp> {
   }
 };
 
+/// For each dimension of `to`, the dimension of `from` it is, or -1 for
+/// a unit dimension that `from` does not have; nullopt when the shapes
+/// differ by more than unit dimensions.
+std::optional<SmallVector<int64_t>> alignUnitDims(ArrayRef<int64_t> from,
+                                                  ArrayRef<int64_t> to) {
+  SmallVector<int64_t> alignment;
+  size_t i = 0;
+  for (int64_t size : to) {
+    if (i < from.size() && from[i] == size) {
+      alignment.push_back(i++);
+      continue;
+    }
+    if (size != 1)
+      return std::nullopt;
+    alignment.push_back(-1);
+  }
+  while (i < from.size() && from[i] == 1)
+    ++i; // trailing unit dimensions of `from` that `to` drops
+  if (i != from.size())
+    return std::nullopt;
+  return alignment;
+}
+
+/// A generic reading a reshape that only adds or drops unit dimensions (a
+/// keep-dims reduction result [64] seen as [64, 1]) reads the reshape's
+/// source instead, through an indexing map without those dimensions. The
+/// rows of a norm or softmax then stay connected for tiling.
+struct FoldUnitReshapeIntoMap : OpRewritePattern<linalg::GenericOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(linalg::GenericOp op,
+                                PatternRewriter &rewriter) const override {
+    for (OpOperand *input : op.getDpsInputOperands()) {
+      Operation *reshape = input->get().getDefiningOp();
+      if (!reshape ||
+          !isa<tensor::ReshapeOp, tensor::ExpandShapeOp,
+               tensor::CollapseShapeOp>(reshape))
+        continue;
+      Value source = reshape->getOperand(0);
+      auto sourceType = dyn_cast<RankedTensorType>(source.getType());
+      auto readType = cast<RankedTensorType>(input->get().getType());
+      if (!sourceType || !sourceType.hasStaticShape() ||
+          !readType.hasStaticShape())
+        continue;
+      // How the read dimensions map onto the source's.
+      AffineMap map = op.getMatchingIndexingMap(input);
+      SmallVector<AffineExpr> results;
+      if (std::optional<SmallVector<int64_t>> drop =
+              alignUnitDims(sourceType.getShape(), readType.getShape())) {
+        // The read has extra unit dimensions: drop their results.
+        for (auto [d, from] : llvm::enumerate(*drop))
+          if (from >= 0)
+            results.push_back(map.getResult(d));
+        if (results.size() != size_t(sourceType.getRank()))
+          continue;
+      } else if (std::optional<SmallVector<int64_t>> add = alignUnitDims(
+                     readType.getShape(), sourceType.getShape())) {
+        // The source has extra unit dimensions: index them with 0.
+        for (int64_t from : *add)
+          results.push_back(from >= 0 ? map.getResult(from)
+                                      : rewriter.getAffineConstantExpr(0));
+      } else {
+        continue;
+      }
+      SmallVector<AffineMap> maps = op.getIndexingMapsArray();
+      maps[input->getOperandNumber()] =
+          AffineMap::get(map.getNumDims(), 0, results, op.getContext());
+      rewriter.modifyOpInPlace(op, [&] {
+        input->set(source);
+        op.setIndexingMapsAttr(rewriter.getAffineMapArrayAttr(maps));
+      });
+      return success();
+    }
+    return failure();
+  }
+};
+
 struct FuseElementwisePass
     : mlir::aster::impl::FuseElementwiseBase<FuseElementwisePass> {
   using FuseElementwiseBase::FuseElementwiseBase;
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
-    patterns.add<GeneralizeTranspose>(&getContext());
+    patterns.add<GeneralizeTranspose, FoldUnitReshapeIntoMap>(&getContext());
     linalg::populateElementwiseOpsFusionPatterns(patterns,
                                                  fusesWithoutRecomputation);
     linalg::populateEraseUnusedOperandsAndResultsPatterns(patterns);
