@@ -21,9 +21,6 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
-#ifdef __GLIBC__
-#include <malloc.h>
-#endif
 #include <iterator>
 #include <string>
 
@@ -201,14 +198,6 @@ int64_t tokensIndex(const EntryPoint &e) {
 } // namespace
 
 int main(int argc, char **argv) {
-#ifdef __GLIBC__
-  // Until kernels take arena offsets (plan.json v2), every step mallocs and
-  // frees its temporaries. Keep freed blocks in the heap for the next step
-  // instead of returning them to the kernel, which would map and zero fresh
-  // pages each time (docs/decisions.md).
-  mallopt(M_MMAP_THRESHOLD, 1 << 30);
-  mallopt(M_TRIM_THRESHOLD, 1 << 30);
-#endif
   Options o;
   std::string error;
   if (!parse(argc, argv, o, error))

@@ -21,6 +21,7 @@
 
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
+#include "mlir/Dialect/SCF/Transforms/Transforms.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
@@ -137,10 +138,18 @@ LogicalResult MatmulKernelTiling::run() {
   for (unsigned i = 0; i < ranges.size(); ++i)
     if (iterators[i] == utils::IteratorType::parallel)
       sizes[i] = 1;
-  if (n >= 0)
+  // Tiles that divide the ranges where a good divisor exists; otherwise
+  // the full size, with a smaller last tile (the register level peels it).
+  if (n >= 0) {
     sizes[n] = divisorAtMost(ranges[n], cacheColumns, rn);
-  if (m >= 0)
+    if (sizes[n] % rn != 0 && ranges[n] > cacheColumns)
+      sizes[n] = cacheColumns;
+  }
+  if (m >= 0) {
     sizes[m] = divisorAtMost(ranges[m], cacheRows, rm);
+    if (sizes[m] % rm != 0 && ranges[m] > cacheRows)
+      sizes[m] = cacheRows;
+  }
 
   IRRewriter rewriter(kernel.getContext());
   FailureOr<scf::SCFTileAndFuseResult> tiled =
@@ -158,39 +167,39 @@ LogicalResult MatmulKernelTiling::run() {
 /// innermost, vectorized; the accumulator is then loop-invariant in k.
 LogicalResult MatmulKernelTiling::tileRegisters(linalg::LinalgOp contraction) {
   SmallVector<int64_t> ranges = contraction.getStaticLoopRanges();
-  if (llvm::any_of(ranges, ShapedType::isDynamic))
-    return success();
   SmallVector<utils::IteratorType> iterators =
       contraction.getIteratorTypesArray();
 
   // Blocks of k: the cacheDepth x cacheColumns block of B that all the
   // register tiles of a cache tile read stays in L2.
-  IRRewriter blockRewriter(contraction.getContext());
+  IRRewriter rewriter(contraction.getContext());
   SmallVector<int64_t> blocks(ranges.size(), 0);
   bool blocked = false;
   for (unsigned i = 0; i < ranges.size(); ++i)
     if (iterators[i] == utils::IteratorType::reduction &&
-        ranges[i] > cacheDepth) {
+        !ShapedType::isDynamic(ranges[i]) && ranges[i] > cacheDepth) {
       blocks[i] = divisorAtMost(ranges[i], cacheDepth);
       blocked = blocks[i] > 1;
     }
   if (blocked) {
-    blockRewriter.setInsertionPoint(contraction);
+    rewriter.setInsertionPoint(contraction);
     scf::SCFTilingOptions blocking;
     blocking.setTileSizes(
         getAsIndexOpFoldResult(contraction.getContext(), blocks));
     FailureOr<scf::SCFTilingResult> tiledBlocks = scf::tileUsingSCF(
-        blockRewriter, cast<TilingInterface>(contraction.getOperation()),
+        rewriter, cast<TilingInterface>(contraction.getOperation()),
         blocking);
     if (failed(tiledBlocks))
       return contraction.emitError("could not tile the contraction into k "
                                    "blocks");
-    blockRewriter.replaceOp(contraction, tiledBlocks->replacements);
+    rewriter.replaceOp(contraction, tiledBlocks->replacements);
     contraction = cast<linalg::LinalgOp>(tiledBlocks->tiledOps.front());
     ranges = contraction.getStaticLoopRanges();
-    if (llvm::any_of(ranges, ShapedType::isDynamic))
-      return success();
   }
+
+  // Register tiles: rm x rn outputs, k innermost. A range that rn (or rm)
+  // does not divide is tiled anyway and its loop peeled: full tiles in a
+  // main loop, the rest in a remainder loop that stays scalar.
   auto [m, n] = lastTwoParallelLoops(contraction);
   SmallVector<int64_t> sizes(ranges.size(), 1);
   SmallVector<int64_t> interchange;
@@ -200,12 +209,17 @@ LogicalResult MatmulKernelTiling::tileRegisters(linalg::LinalgOp contraction) {
   for (unsigned i = 0; i < ranges.size(); ++i)
     if (iterators[i] != utils::IteratorType::parallel)
       interchange.push_back(i);
+  auto registerSize = [](int64_t range, int64_t size, int64_t multiple) {
+    if (ShapedType::isDynamic(range))
+      return size;
+    int64_t divisor = divisorAtMost(range, size, multiple);
+    return divisor % multiple == 0 ? divisor : size;
+  };
   if (n >= 0)
-    sizes[n] = divisorAtMost(ranges[n], rn, /*multiple=*/rn / 2);
+    sizes[n] = registerSize(ranges[n], rn, rn / 2);
   if (m >= 0)
-    sizes[m] = divisorAtMost(ranges[m], rm);
+    sizes[m] = registerSize(ranges[m], rm, 1);
 
-  IRRewriter rewriter(contraction.getContext());
   rewriter.setInsertionPoint(contraction);
   scf::SCFTilingOptions tiling;
   tiling.setTileSizes(
@@ -217,26 +231,56 @@ LogicalResult MatmulKernelTiling::tileRegisters(linalg::LinalgOp contraction) {
     return contraction.emitError("could not tile the contraction into "
                                  "register tiles");
   rewriter.replaceOp(contraction, tiled->replacements);
+  Operation *nest = tiled->loops.front()->getParentOp();
+  for (int dim : {m, n}) {
+    if (dim < 0)
+      continue;
+    auto position = llvm::find(interchange, dim) - interchange.begin();
+    auto loop = dyn_cast<scf::ForOp>(tiled->loops[position].getOperation());
+    scf::ForOp remainder;
+    if (loop)
+      (void)scf::peelForLoopAndSimplifyBounds(rewriter, loop, remainder);
+  }
 
-  auto tile = cast<linalg::LinalgOp>(tiled->tiledOps.front());
-  rewriter.setInsertionPoint(tile);
-  FailureOr<linalg::VectorizationResult> vectorized = linalg::vectorize(
-      rewriter, tile, /*inputVectorSizes=*/{}, /*inputScalableVecDims=*/{},
-      /*vectorizeNDExtract=*/false, /*flatten1DDepthwiseConv=*/false,
-      /*assumeDynamicDimsMatchVecSizes=*/false,
-      /*createNamedContraction=*/true);
-  if (failed(vectorized))
-    return success(); // stays a loop nest
-  rewriter.replaceOp(tile, vectorized->replacements);
+  // Peeling made the main loop's tile sizes constants; canonicalization
+  // turns them into static shapes.
+  {
+    MLIRContext *context = nest->getContext();
+    RewritePatternSet canonical(context);
+    for (Dialect *dialect : context->getLoadedDialects())
+      dialect->getCanonicalizationPatterns(canonical);
+    for (RegisteredOperationName op : context->getRegisteredOperations())
+      op.getCanonicalizationPatterns(canonical, context);
+    (void)applyPatternsGreedily(nest, std::move(canonical));
+  }
+
+  // Vectorize every register tile with a static shape.
+  SmallVector<linalg::LinalgOp> tiles;
+  nest->walk([&](linalg::LinalgOp op) {
+    if (op.getNumReductionLoops() > 0 && op.hasPureTensorSemantics() &&
+        llvm::none_of(op.getStaticLoopRanges(), ShapedType::isDynamic) &&
+        op.getStaticLoopRanges()[n >= 0 ? n : 0] <= rn)
+      tiles.push_back(op);
+  });
+  for (linalg::LinalgOp tile : tiles) {
+    rewriter.setInsertionPoint(tile);
+    FailureOr<linalg::VectorizationResult> vectorized = linalg::vectorize(
+        rewriter, tile, /*inputVectorSizes=*/{}, /*inputScalableVecDims=*/{},
+        /*vectorizeNDExtract=*/false, /*flatten1DDepthwiseConv=*/false,
+        /*assumeDynamicDimsMatchVecSizes=*/false,
+        /*createNamedContraction=*/true);
+    if (succeeded(vectorized))
+      rewriter.replaceOp(tile, vectorized->replacements);
+  }
   // The vectorizer builds the accumulation from the reduction kind (a
   // multi_reduction over the unit k dimension, folded here into an add),
   // without the body's `contract` flag: put it back so that LLVM forms
   // FMAs.
-  RewritePatternSet folds(contraction.getContext());
-  vector::MultiDimReductionOp::getCanonicalizationPatterns(
-      folds, contraction.getContext());
-  (void)applyPatternsGreedily(tiled->loops.front(), std::move(folds));
-  tiled->loops.front()->walk([](Operation *op) {
+  RewritePatternSet folds(nest->getContext());
+  vector::MultiDimReductionOp::getCanonicalizationPatterns(folds,
+                                                           nest->getContext());
+  (void)applyPatternsGreedily(nest, std::move(folds));
+  nest->walk([](Operation *op) {
     if (isa<arith::AddFOp, arith::MulFOp>(op) &&
         isa<VectorType>(op->getResult(0).getType()))
       op->setAttr(cast<arith::ArithFastMathInterface>(op).getFastMathAttrName(),
