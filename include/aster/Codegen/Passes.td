@@ -156,9 +156,13 @@ def CPUPlanArena : Pass<"aster-cpu-plan-arena", "::mlir::ModuleOp"> {
     An allocation that calls write and that is then copied whole into an
     out-parameter nothing else uses becomes that out-parameter.
 
-    Kernel functions keep their own (tile-local) allocations. A function
-    with an arena is not reentrant: two threads must not run one entry point
-    at the same time.
+    Kernels run one at a time (their threads work inside them), so the
+    top-level temporaries of all kernel functions (packed operands,
+    intermediates not fused into tiles) share one scratch arena,
+    `@__aster_kernel_scratch`, as large as the largest kernel needs.
+    Tile-local temporaries inside parallel loops stay allocations. Arenas
+    make the code non-reentrant: two threads must not run entry points of
+    one shared object at the same time.
   }];
   let dependentDialects = [
     "::mlir::memref::MemRefDialect", "::mlir::arith::ArithDialect"

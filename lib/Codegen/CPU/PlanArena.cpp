@@ -95,16 +95,74 @@ struct CPUPlanArenaPass
 
   void runOnOperation() override {
     ModuleOp module = getOperation();
-    SmallVector<func::FuncOp> hosts;
+    SmallVector<func::FuncOp> hosts, kernels;
     for (auto func : module.getOps<func::FuncOp>())
-      if (!func.isDeclaration() && !func->hasAttr("aster.kernel") &&
-          func.getBody().hasOneBlock())
-        hosts.push_back(func);
-    for (func::FuncOp func : hosts)
-      plan(func);
+      if (!func.isDeclaration() && func.getBody().hasOneBlock())
+        (func->hasAttr("aster.kernel") ? kernels : hosts).push_back(func);
+    // One arena per calling function.
+    for (func::FuncOp func : hosts) {
+      SmallVector<Interval> intervals;
+      int64_t bytes = plan(func, intervals);
+      if (!bytes)
+        continue;
+      std::string name = ("__aster_arena_" + func.getSymName()).str();
+      place(func, intervals, createArena(module, name, bytes));
+      func->setAttr("aster.arena_bytes",
+                    IntegerAttr::get(IntegerType::get(&getContext(), 64), bytes));
+    }
+    // Kernels run one at a time (their threads work inside them): their
+    // whole-tensor temporaries (packed operands, unfused intermediates)
+    // share one scratch arena, as large as the largest kernel needs.
+    // Tile-local temporaries inside the parallel loops stay allocations.
+    SmallVector<std::pair<func::FuncOp, SmallVector<Interval>>> plans;
+    int64_t scratch = 0;
+    for (func::FuncOp kernel : kernels) {
+      SmallVector<Interval> intervals;
+      scratch = std::max(scratch, plan(kernel, intervals));
+      if (!intervals.empty())
+        plans.push_back({kernel, std::move(intervals)});
+    }
+    if (scratch == 0)
+      return;
+    memref::GlobalOp global =
+        createArena(module, "__aster_kernel_scratch", scratch);
+    for (auto &[kernel, intervals] : plans)
+      place(kernel, intervals, global);
   }
 
-  void plan(func::FuncOp func) {
+  memref::GlobalOp createArena(ModuleOp module, StringRef name,
+                               int64_t bytes) {
+    OpBuilder builder = OpBuilder::atBlockBegin(module.getBody());
+    MLIRContext *context = module.getContext();
+    return memref::GlobalOp::create(
+        builder, module.getLoc(), name, builder.getStringAttr("private"),
+        MemRefType::get({bytes}, IntegerType::get(context, 8)),
+        /*initial_value=*/UnitAttr::get(context), /*constant=*/false,
+        builder.getI64IntegerAttr(kAlignment));
+  }
+
+  /// Rewrites the planned allocations of `func` into views of `arena`.
+  void place(func::FuncOp func, MutableArrayRef<Interval> intervals,
+             memref::GlobalOp arena) {
+    Block &block = func.getBody().front();
+    OpBuilder builder = OpBuilder::atBlockBegin(&block);
+    Value base = memref::GetGlobalOp::create(builder, func.getLoc(),
+                                             arena.getType(), arena.getSymName());
+    for (Interval &i : intervals) {
+      builder.setInsertionPoint(i.alloc);
+      Value offset = arith::ConstantIndexOp::create(builder, i.alloc.getLoc(),
+                                                    i.offset);
+      Value view = memref::ViewOp::create(builder, i.alloc.getLoc(),
+                                          i.alloc.getType(), base, offset,
+                                          ValueRange{});
+      i.alloc.getResult().replaceAllUsesWith(view);
+      i.alloc.erase();
+    }
+  }
+
+  /// Offsets for the top-level allocations of `func`; returns the bytes
+  /// they need together.
+  int64_t plan(func::FuncOp func, SmallVector<Interval> &intervals) {
     Block &block = func.getBody().front();
     // Out-parameters instead of temporaries copied into them.
     for (auto alloc : llvm::make_early_inc_range(block.getOps<memref::AllocOp>()))
@@ -122,7 +180,6 @@ struct CPUPlanArenaPass
     unsigned index = 0;
     for (Operation &op : block)
       at[&op] = index++;
-    SmallVector<Interval> intervals;
     for (auto alloc : block.getOps<memref::AllocOp>()) {
       MemRefType type = alloc.getType();
       if (!type.hasStaticShape() || !type.getLayout().isIdentity() ||
@@ -137,8 +194,6 @@ struct CPUPlanArenaPass
       intervals.push_back({at.lookup(alloc), std::max(*end, at.lookup(alloc)),
                            std::max<int64_t>(bytes, kAlignment), alloc});
     }
-    if (intervals.empty())
-      return;
 
     // First fit, in program order, among the blocks live at each start.
     int64_t arenaBytes = 0;
@@ -158,31 +213,7 @@ struct CPUPlanArenaPass
       arenaBytes = std::max(arenaBytes, offset + next.bytes);
       live.push_back(&next);
     }
-
-    // The arena: a zero-initialized global, one per function.
-    OpBuilder builder(func);
-    MLIRContext *context = func.getContext();
-    auto arenaType = MemRefType::get({arenaBytes}, IntegerType::get(context, 8));
-    std::string name = ("__aster_arena_" + func.getSymName()).str();
-    memref::GlobalOp::create(builder, func.getLoc(), name,
-                             builder.getStringAttr("private"), arenaType,
-                             /*initial_value=*/UnitAttr::get(context),
-                             /*constant=*/false,
-                             builder.getI64IntegerAttr(kAlignment));
-    builder.setInsertionPointToStart(&block);
-    Value arena = memref::GetGlobalOp::create(builder, func.getLoc(),
-                                              arenaType, name);
-    for (Interval &i : intervals) {
-      builder.setInsertionPoint(i.alloc);
-      Value offset = arith::ConstantIndexOp::create(builder, i.alloc.getLoc(),
-                                                    i.offset);
-      Value view = memref::ViewOp::create(builder, i.alloc.getLoc(),
-                                          i.alloc.getType(), arena, offset,
-                                          ValueRange{});
-      i.alloc.getResult().replaceAllUsesWith(view);
-      i.alloc.erase();
-    }
-    func->setAttr("aster.arena_bytes", builder.getI64IntegerAttr(arenaBytes));
+    return arenaBytes;
   }
 };
 
