@@ -1,10 +1,11 @@
 // RUN: aster-opt %s -convert-aster-to-linalg | FileCheck %s
 
 // Fused ops are spelled out in upstream ops: no aster op is left. Causal
-// attention: the scores contraction, the -inf bias above the diagonal, the
-// max / exp / sum softmax, the value contraction (its reduction loop
-// outside the contiguous one); the single K/V head is
-// gathered for both query heads.
+// attention with a mask (without one it is flash attention,
+// convert-aster-to-linalg-attention.mlir): the scores contraction, the
+// -inf bias above the diagonal, the max / exp / sum softmax, the value
+// contraction (its reduction loop outside the contiguous one); the single
+// K/V head is gathered for both query heads.
 // CHECK-LABEL: func @attention
 // CHECK-NOT: aster.
 // CHECK: tensor.extract
@@ -15,8 +16,8 @@
 // CHECK: arith.divf
 // CHECK: iterator_types = ["parallel", "parallel", "parallel", "reduction", "parallel"]
 // CHECK-NOT: aster.
-func.func @attention(%q: tensor<1x2x3x4xf32>, %k: tensor<1x1x3x4xf32>, %v: tensor<1x1x3x4xf32>) -> tensor<1x2x3x4xf32> {
-  %0 = aster.attention %q, %k, %v causal : tensor<1x2x3x4xf32>, tensor<1x1x3x4xf32>, tensor<1x1x3x4xf32> -> tensor<1x2x3x4xf32>
+func.func @attention(%q: tensor<1x2x3x4xf32>, %k: tensor<1x1x3x4xf32>, %v: tensor<1x1x3x4xf32>, %m: tensor<3x3xf32>) -> tensor<1x2x3x4xf32> {
+  %0 = aster.attention %q, %k, %v mask %m causal : tensor<1x2x3x4xf32>, tensor<1x1x3x4xf32>, tensor<1x1x3x4xf32>, tensor<3x3xf32> -> tensor<1x2x3x4xf32>
   return %0 : tensor<1x2x3x4xf32>
 }
 

@@ -147,6 +147,17 @@ case("attention causal fwd bwd", [(x(1, 2, 5, 4), "f32"), (x(1, 1, 5, 4), "f32")
      "  %dq, %dk, %dv = aster.attention_bwd %a0, %a1, %a2, %o, %l, %a3 causal : tensor<1x2x5x4xf32>, tensor<1x1x5x4xf32>, tensor<1x1x5x4xf32>, tensor<1x2x5x4xf32>, tensor<1x2x5xf32>, tensor<1x2x5x4xf32> -> tensor<1x2x5x4xf32>, tensor<1x1x5x4xf32>, tensor<1x1x5x4xf32>",
      [("o", (1, 2, 5, 4), "f32"), ("l", (1, 2, 5), "f32"), ("dq", (1, 2, 5, 4), "f32"),
       ("dk", (1, 1, 5, 4), "f32"), ("dv", (1, 1, 5, 4), "f32")])
+# Flash attention (no mask): several query and key blocks of 50 (150 =
+# 3 x 50), grouped-query heads, a value width unlike the key width; causal
+# and not; a rectangular non-causal case; bf16 in and out.
+case("flash attention causal gqa", [(x(1, 4, 150, 8), "f32"), (x(1, 2, 150, 8), "f32"),
+                                    (x(1, 2, 150, 6), "f32")],
+     "  %o, %l = aster.attention_fwd %a0, %a1, %a2 causal : tensor<1x4x150x8xf32>, tensor<1x2x150x8xf32>, tensor<1x2x150x6xf32> -> tensor<1x4x150x6xf32>, tensor<1x4x150xf32>",
+     [("o", (1, 4, 150, 6), "f32"), ("l", (1, 4, 150), "f32")])
+case("flash attention rectangular", [(x(2, 2, 70, 8), "f32"), (x(2, 1, 130, 8), "f32"),
+                                     (x(2, 1, 130, 8), "f32")],
+     "  %o = aster.attention %a0, %a1, %a2 scale = 0.3 : tensor<2x2x70x8xf32>, tensor<2x1x130x8xf32>, tensor<2x1x130x8xf32> -> tensor<2x2x70x8xf32>",
+     [("o", (2, 2, 70, 8), "f32")])
 case("rope", [(x(2, 3, 5, 8), "f32"), (rng.integers(0, 40, (5,)), "i32")],
      "  %y = aster.rope %a0 theta = 100.0 : tensor<2x3x5x8xf32>\n"
      "  %z = aster.rope %a0, %a1 layout = interleaved inverse : tensor<2x3x5x8xf32>, tensor<5xi32>",

@@ -31,6 +31,7 @@ void populateMatmulToLinalgPatterns(RewritePatternSet &patterns);
 void populateReductionsToLinalgPatterns(RewritePatternSet &patterns);
 void populateDataMovementToLinalgPatterns(RewritePatternSet &patterns);
 void populateCompositeToLinalgPatterns(RewritePatternSet &patterns);
+void populateAttentionToLinalgPatterns(RewritePatternSet &patterns);
 
 /// convert-aster-to-linalg, aster-fuse-elementwise and aster-form-kernels
 /// with cleanups: aster IR to one function per kernel, on tensors. Every

@@ -17,13 +17,17 @@ def ConvertAsterToLinalg : Pass<"convert-aster-to-linalg", "::mlir::ModuleOp"> {
     elementwise generics, computed in f32 for 16-bit inputs; data movement
     uses `tensor` ops and `linalg.transpose`; gathers and embeddings read
     with `tensor.extract` (an index outside the table is clamped: token ids
-    are checked before a step runs).
+    are checked before a step runs). `attention` and `attention_fwd`
+    without a mask become flash attention: one `scf.forall` over (batch,
+    head, query block) looping over key blocks with an online softmax, so
+    that no sequence-by-sequence score matrix is ever formed.
 
     An op without a lowering yet fails the pass, naming the op.
   }];
   let dependentDialects = [
     "::mlir::linalg::LinalgDialect", "::mlir::tensor::TensorDialect",
-    "::mlir::arith::ArithDialect", "::mlir::math::MathDialect"
+    "::mlir::arith::ArithDialect", "::mlir::math::MathDialect",
+    "::mlir::scf::SCFDialect"
   ];
 }
 
@@ -167,6 +171,18 @@ def CPUPlanArena : Pass<"aster-cpu-plan-arena", "::mlir::ModuleOp"> {
   let dependentDialects = [
     "::mlir::memref::MemRefDialect", "::mlir::arith::ArithDialect"
   ];
+}
+
+def InlineAllocaScopes : Pass<"aster-inline-alloca-scopes"> {
+  let summary = "Inline memref.alloca_scope ops that hold no memref.alloca";
+  let description = [{
+    `convert-scf-to-openmp` wraps each parallel body in an
+    `memref.alloca_scope`. Upstream canonicalization keeps a scope when an
+    op in it has unknown memory effects (a call to the deallocation
+    helper), and lowering the loops inside to blocks then breaks the
+    scope's single-block rule. Kernels never allocate on the stack, so a
+    scope with no `memref.alloca` directly in it is inlined.
+  }];
 }
 
 #endif // ASTER_CODEGEN_PASSES_TD

@@ -51,6 +51,9 @@ void mlir::aster::buildCPUPipeline(OpPassManager &pm, int64_t vectorWidth) {
   pm.addPass(createCanonicalizerPass());
   bufferization::OneShotBufferizePassOptions bufferize;
   bufferize.bufferizeFunctionBoundaries = true;
+  // Flash attention's key loop carries a running max, sum and accumulator
+  // that each step recomputes from the last (new buffers per iteration).
+  bufferize.allowReturnAllocsFromLoops = true;
   bufferize.functionBoundaryTypeConversion =
       bufferization::LayoutMapOption::IdentityLayoutMap;
   pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
@@ -69,6 +72,7 @@ void mlir::aster::buildCPUPipeline(OpPassManager &pm, int64_t vectorWidth) {
   pm.addPass(createConvertSCFToOpenMPPass());
   // Drops the alloca scopes that wrap allocation-free parallel bodies (they
   // must hold a single block, which lowering the loops inside would break).
+  pm.addPass(createInlineAllocaScopes());
   pm.addPass(createCanonicalizerPass());
   // n-D vector transfers become 1-D ones (unrolled); contractions become
   // outer products, i.e. broadcast-and-FMA.

@@ -39,6 +39,7 @@ struct ConvertAsterToLinalgPass
     populateReductionsToLinalgPatterns(patterns);
     populateDataMovementToLinalgPatterns(patterns);
     populateCompositeToLinalgPatterns(patterns);
+    populateAttentionToLinalgPatterns(patterns);
     if (failed(applyFullConversion(getOperation(), target,
                                    std::move(patterns))))
       signalPassFailure();

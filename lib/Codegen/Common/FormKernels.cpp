@@ -39,7 +39,8 @@ Role roleOf(Operation *op) {
     return Role::Cloneable;
   if (isa<linalg::LinalgOp>(op) ||
       isa<tensor::InsertSliceOp, tensor::ConcatOp, tensor::PadOp,
-          tensor::GenerateOp, tensor::ScatterOp, tensor::GatherOp>(op))
+          tensor::GenerateOp, tensor::ScatterOp, tensor::GatherOp,
+          scf::ForallOp>(op))
     return Role::Kernel;
   if (isa<tensor::ExtractSliceOp, tensor::ReshapeOp, tensor::ExpandShapeOp,
           tensor::CollapseShapeOp, tensor::CastOp>(op))
@@ -402,6 +403,10 @@ void KernelFormation::merge(int into, int from, unsigned rowRank) {
 }
 
 StringRef kindName(const Group &group) {
+  if (llvm::any_of(group.ops, [](Operation *op) {
+        return isa<scf::ForallOp>(op);
+      }))
+    return "attention"; // flash attention (AttentionToLinalg.cpp)
   if (group.contractions)
     return "matmul";
   if (group.reduction)
