@@ -80,6 +80,19 @@ struct FlashAttention : OpRewritePattern<OpT> {
     auto index = [&](OpBuilder &b, int64_t v) {
       return arith::ConstantIndexOp::create(b, loc, v).getResult();
     };
+    // A generic writing `init`'s type: `body` returns the value to yield.
+    using Body = function_ref<Value(OpBuilder &, Location, ValueRange)>;
+    auto generic = [&](OpBuilder &b, ValueRange inputs, Value init,
+                       ArrayRef<AffineMap> maps,
+                       ArrayRef<utils::IteratorType> iterators, Body body) {
+      return linalg::GenericOp::create(
+                 b, loc, TypeRange{init.getType()}, inputs, ValueRange{init},
+                 maps, iterators,
+                 [&](OpBuilder &gb, Location gl, ValueRange a) {
+                   linalg::YieldOp::create(gb, gl, body(gb, gl, a));
+                 })
+          .getResult(0);
+    };
 
     Value outInit = tensor::EmptyOp::create(rewriter, loc, outType.getShape(),
                                             outType.getElementType());
@@ -128,151 +141,79 @@ struct FlashAttention : OpRewritePattern<OpT> {
           Value kBlock = sliceRows(op.getKey(), kvHead, kStart, bk);
           Value vBlock = sliceRows(op.getValue(), kvHead, kStart, bk);
           // s[i, j] = scale * sum_d q[i, d] k[j, d], -inf above the diagonal.
+          auto contract = arith::FastMathFlags::contract;
           Value sInit = filled(lb, {bq, bk}, 0.0);
-          Value s = linalg::GenericOp::create(
-                        lb, loc, TypeRange{sInit.getType()},
-                        ValueRange{qBlock, kBlock}, ValueRange{sInit},
-                        ArrayRef<AffineMap>{map(3, {d(0), d(2)}),
-                                            map(3, {d(1), d(2)}),
-                                            map(3, {d(0), d(1)})},
-                        ArrayRef<utils::IteratorType>{par, par, red},
-                        [&](OpBuilder &gb, Location gl, ValueRange a) {
-                          auto contract = arith::FastMathFlags::contract;
-                          Value x = convertScalar(gb, gl, a[0], f32);
-                          Value y = convertScalar(gb, gl, a[1], f32);
-                          Value p = arith::MulFOp::create(gb, gl, x, y, contract);
-                          linalg::YieldOp::create(
-                              gb, gl,
-                              arith::AddFOp::create(gb, gl, a[2], p, contract)
-                                  .getResult());
-                        })
-                        .getResult(0);
-          Value scaled = linalg::GenericOp::create(
-                             lb, loc, TypeRange{sInit.getType()}, ValueRange{s},
-                             ValueRange{sInit},
-                             ArrayRef<AffineMap>{map(2, {d(0), d(1)}),
-                                                 map(2, {d(0), d(1)})},
-                             ArrayRef<utils::IteratorType>{par, par},
-                             [&](OpBuilder &gb, Location gl, ValueRange a) {
-                               Value v = arith::MulFOp::create(
-                                   gb, gl, a[0],
-                                   scalarConstant(gb, gl, scale, f32));
-                               if (causal) {
-                                 Value i = arith::AddIOp::create(
-                                     gb, gl, qStart,
-                                     linalg::IndexOp::create(gb, gl, 0));
-                                 Value j = arith::AddIOp::create(
-                                     gb, gl, kStart,
-                                     linalg::IndexOp::create(gb, gl, 1));
-                                 Value above = arith::CmpIOp::create(
-                                     gb, gl, arith::CmpIPredicate::ugt, j, i);
-                                 v = arith::SelectOp::create(
-                                     gb, gl, above,
-                                     scalarConstant(gb, gl, -INFINITY, f32), v);
-                               }
-                               linalg::YieldOp::create(gb, gl, v);
-                             })
-                             .getResult(0);
+          Value s = generic(
+              lb, {qBlock, kBlock}, sInit,
+              {map(3, {d(0), d(2)}), map(3, {d(1), d(2)}), map(3, {d(0), d(1)})},
+              {par, par, red}, [&](OpBuilder &gb, Location gl, ValueRange a) {
+                Value x = convertScalar(gb, gl, a[0], f32);
+                Value y = convertScalar(gb, gl, a[1], f32);
+                Value p = arith::MulFOp::create(gb, gl, x, y, contract);
+                return arith::AddFOp::create(gb, gl, a[2], p, contract)
+                    .getResult();
+              });
+          Value scaled = generic(
+              lb, {s}, sInit, {map(2, {d(0), d(1)}), map(2, {d(0), d(1)})},
+              {par, par}, [&](OpBuilder &gb, Location gl, ValueRange a) {
+                Value v = arith::MulFOp::create(
+                    gb, gl, a[0], scalarConstant(gb, gl, scale, f32));
+                if (!causal)
+                  return v;
+                Value i = arith::AddIOp::create(
+                    gb, gl, qStart, linalg::IndexOp::create(gb, gl, 0));
+                Value j = arith::AddIOp::create(
+                    gb, gl, kStart, linalg::IndexOp::create(gb, gl, 1));
+                Value above = arith::CmpIOp::create(
+                    gb, gl, arith::CmpIPredicate::ugt, j, i);
+                return arith::SelectOp::create(
+                           gb, gl, above,
+                           scalarConstant(gb, gl, -INFINITY, f32), v)
+                    .getResult();
+              });
           // m' = max(m, max_j s); p = exp(s - m'); c = exp(m - m').
-          Value mNew = linalg::GenericOp::create(
-                           lb, loc, TypeRange{m.getType()}, ValueRange{scaled},
-                           ValueRange{m},
-                           ArrayRef<AffineMap>{map(2, {d(0), d(1)}),
-                                               map(2, {d(0)})},
-                           ArrayRef<utils::IteratorType>{par, red},
-                           [&](OpBuilder &gb, Location gl, ValueRange a) {
-                             linalg::YieldOp::create(
-                                 gb, gl,
-                                 arith::MaximumFOp::create(gb, gl, a[0], a[1])
-                                     .getResult());
-                           })
-                           .getResult(0);
-          Value p = linalg::GenericOp::create(
-                        lb, loc, TypeRange{sInit.getType()},
-                        ValueRange{scaled, mNew}, ValueRange{sInit},
-                        ArrayRef<AffineMap>{map(2, {d(0), d(1)}), map(2, {d(0)}),
-                                            map(2, {d(0), d(1)})},
-                        ArrayRef<utils::IteratorType>{par, par},
-                        [&](OpBuilder &gb, Location gl, ValueRange a) {
-                          Value x = arith::SubFOp::create(gb, gl, a[0], a[1]);
-                          linalg::YieldOp::create(
-                              gb, gl, math::ExpOp::create(gb, gl, x).getResult());
-                        })
-                        .getResult(0);
+          AffineMap rowOf2 = map(2, {d(0)}), all2 = map(2, {d(0), d(1)}),
+                    all1 = map(1, {d(0)});
+          Value mNew = generic(lb, {scaled}, m, {all2, rowOf2}, {par, red},
+                               [&](OpBuilder &gb, Location gl, ValueRange a) {
+                                 return arith::MaximumFOp::create(gb, gl, a[0],
+                                                                  a[1])
+                                     .getResult();
+                               });
+          auto expOfDifference = [&](OpBuilder &gb, Location gl, ValueRange a) {
+            Value x = arith::SubFOp::create(gb, gl, a[0], a[1]);
+            return math::ExpOp::create(gb, gl, x).getResult();
+          };
+          auto product = [&](OpBuilder &gb, Location gl, ValueRange a) {
+            return arith::MulFOp::create(gb, gl, a[0], a[1]).getResult();
+          };
+          Value p = generic(lb, {scaled, mNew}, sInit, {all2, rowOf2, all2},
+                            {par, par}, expOfDifference);
           Value correction =
-              linalg::GenericOp::create(
-                  lb, loc, TypeRange{m.getType()}, ValueRange{m, mNew},
-                  ValueRange{filled(lb, {bq}, 0.0)},
-                  ArrayRef<AffineMap>{map(1, {d(0)}), map(1, {d(0)}),
-                                      map(1, {d(0)})},
-                  ArrayRef<utils::IteratorType>{par},
-                  [&](OpBuilder &gb, Location gl, ValueRange a) {
-                    Value x = arith::SubFOp::create(gb, gl, a[0], a[1]);
-                    linalg::YieldOp::create(
-                        gb, gl, math::ExpOp::create(gb, gl, x).getResult());
-                  })
-                  .getResult(0);
+              generic(lb, {m, mNew}, filled(lb, {bq}, 0.0), {all1, all1, all1},
+                      {par}, expOfDifference);
           // l' = l c + sum_j p.
-          Value lScaled = linalg::GenericOp::create(
-                              lb, loc, TypeRange{l.getType()},
-                              ValueRange{l, correction},
-                              ValueRange{filled(lb, {bq}, 0.0)},
-                              ArrayRef<AffineMap>{map(1, {d(0)}), map(1, {d(0)}),
-                                                  map(1, {d(0)})},
-                              ArrayRef<utils::IteratorType>{par},
-                              [&](OpBuilder &gb, Location gl, ValueRange a) {
-                                linalg::YieldOp::create(
-                                    gb, gl,
-                                    arith::MulFOp::create(gb, gl, a[0], a[1])
-                                        .getResult());
-                              })
-                              .getResult(0);
-          Value lNew = linalg::GenericOp::create(
-                           lb, loc, TypeRange{l.getType()}, ValueRange{p},
-                           ValueRange{lScaled},
-                           ArrayRef<AffineMap>{map(2, {d(0), d(1)}),
-                                               map(2, {d(0)})},
-                           ArrayRef<utils::IteratorType>{par, red},
-                           [&](OpBuilder &gb, Location gl, ValueRange a) {
-                             linalg::YieldOp::create(
-                                 gb, gl,
-                                 arith::AddFOp::create(gb, gl, a[1], a[0])
-                                     .getResult());
-                           })
-                           .getResult(0);
+          Value lScaled =
+              generic(lb, {l, correction}, filled(lb, {bq}, 0.0),
+                      {all1, all1, all1}, {par}, product);
+          Value lNew = generic(lb, {p}, lScaled, {all2, rowOf2}, {par, red},
+                               [&](OpBuilder &gb, Location gl, ValueRange a) {
+                                 return arith::AddFOp::create(gb, gl, a[1], a[0])
+                                     .getResult();
+                               });
           // acc' = acc c + p v.
           Value accScaled =
-              linalg::GenericOp::create(
-                  lb, loc, TypeRange{acc.getType()},
-                  ValueRange{acc, correction},
-                  ValueRange{filled(lb, {bq, valueDepth}, 0.0)},
-                  ArrayRef<AffineMap>{map(2, {d(0), d(1)}), map(2, {d(0)}),
-                                      map(2, {d(0), d(1)})},
-                  ArrayRef<utils::IteratorType>{par, par},
-                  [&](OpBuilder &gb, Location gl, ValueRange a) {
-                    linalg::YieldOp::create(
-                        gb, gl,
-                        arith::MulFOp::create(gb, gl, a[0], a[1]).getResult());
-                  })
-                  .getResult(0);
-          Value accNew =
-              linalg::GenericOp::create(
-                  lb, loc, TypeRange{acc.getType()}, ValueRange{p, vBlock},
-                  ValueRange{accScaled},
-                  ArrayRef<AffineMap>{map(3, {d(0), d(1)}),
-                                      map(3, {d(1), d(2)}),
-                                      map(3, {d(0), d(2)})},
-                  ArrayRef<utils::IteratorType>{par, red, par},
-                  [&](OpBuilder &gb, Location gl, ValueRange a) {
-                    auto contract = arith::FastMathFlags::contract;
-                    Value y = convertScalar(gb, gl, a[1], f32);
-                    Value x = arith::MulFOp::create(gb, gl, a[0], y, contract);
-                    linalg::YieldOp::create(
-                        gb, gl,
-                        arith::AddFOp::create(gb, gl, a[2], x, contract)
-                            .getResult());
-                  })
-                  .getResult(0);
+              generic(lb, {acc, correction}, filled(lb, {bq, valueDepth}, 0.0),
+                      {all2, rowOf2, all2}, {par, par}, product);
+          Value accNew = generic(
+              lb, {p, vBlock}, accScaled,
+              {map(3, {d(0), d(1)}), map(3, {d(1), d(2)}), map(3, {d(0), d(2)})},
+              {par, red, par}, [&](OpBuilder &gb, Location gl, ValueRange a) {
+                Value y = convertScalar(gb, gl, a[1], f32);
+                Value x = arith::MulFOp::create(gb, gl, a[0], y, contract);
+                return arith::AddFOp::create(gb, gl, a[2], x, contract)
+                    .getResult();
+              });
           scf::YieldOp::create(lb, loc, ValueRange{mNew, lNew, accNew});
         });
     Value m = loop.getResult(0), l = loop.getResult(1),
@@ -281,32 +222,22 @@ struct FlashAttention : OpRewritePattern<OpT> {
     // out = acc / l in the result type; lse = m + log l.
     auto outBlockType =
         RankedTensorType::get({bq, valueDepth}, outType.getElementType());
-    Value outBlock =
-        linalg::GenericOp::create(
-            b, loc, TypeRange{outBlockType}, ValueRange{acc, l},
-            ValueRange{tensor::EmptyOp::create(b, loc, outBlockType.getShape(),
-                                               outBlockType.getElementType())},
-            ArrayRef<AffineMap>{map(2, {d(0), d(1)}), map(2, {d(0)}),
-                                map(2, {d(0), d(1)})},
-            ArrayRef<utils::IteratorType>{par, par},
-            [&](OpBuilder &gb, Location gl, ValueRange a) {
-              Value x = arith::DivFOp::create(gb, gl, a[0], a[1]);
-              linalg::YieldOp::create(
-                  gb, gl, convertScalar(gb, gl, x, outType.getElementType()));
-            })
-            .getResult(0);
-    Value lseBlock =
-        linalg::GenericOp::create(
-            b, loc, TypeRange{m.getType()}, ValueRange{m, l},
-            ValueRange{filled(b, {bq}, 0.0)},
-            ArrayRef<AffineMap>{map(1, {d(0)}), map(1, {d(0)}), map(1, {d(0)})},
-            ArrayRef<utils::IteratorType>{par},
-            [&](OpBuilder &gb, Location gl, ValueRange a) {
-              Value x = math::LogOp::create(gb, gl, a[1]);
-              linalg::YieldOp::create(
-                  gb, gl, arith::AddFOp::create(gb, gl, a[0], x).getResult());
-            })
-            .getResult(0);
+    Value outBlock = generic(
+        b, {acc, l},
+        tensor::EmptyOp::create(b, loc, outBlockType.getShape(),
+                                outBlockType.getElementType()),
+        {map(2, {d(0), d(1)}), map(2, {d(0)}), map(2, {d(0), d(1)})},
+        {par, par}, [&](OpBuilder &gb, Location gl, ValueRange a) {
+          Value x = arith::DivFOp::create(gb, gl, a[0], a[1]);
+          return convertScalar(gb, gl, x, outType.getElementType());
+        });
+    Value lseBlock = generic(
+        b, {m, l}, filled(b, {bq}, 0.0),
+        {map(1, {d(0)}), map(1, {d(0)}), map(1, {d(0)})}, {par},
+        [&](OpBuilder &gb, Location gl, ValueRange a) {
+          Value x = math::LogOp::create(gb, gl, a[1]);
+          return arith::AddFOp::create(gb, gl, a[0], x).getResult();
+        });
     b.setInsertionPointToStart(forall.getTerminator().getBody());
     OpFoldResult one = b.getIndexAttr(1);
     tensor::ParallelInsertSliceOp::create(
