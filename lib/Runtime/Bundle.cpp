@@ -137,14 +137,14 @@ std::optional<Bundle> aster::runtime::loadBundle(const std::string &dir,
     return std::nullopt;
   }
   if (!plan.contains("version") || !plan["version"].is_number_integer() ||
-      plan["version"].get<int>() != 1) {
+      plan["version"].get<int>() != 2) {
     error = r.file + ": bundle version " +
             (plan.contains("version") ? plan["version"].dump() : "missing") +
-            ", this aster-run reads version 1 (recompile with this "
+            ", this aster-run reads version 2 (recompile with this "
             "aster-compile)";
     return std::nullopt;
   }
-  bundle.version = 1;
+  bundle.version = 2;
   if (!plan.contains("target") || !plan["target"].is_string() ||
       !plan.contains("kernels") || !plan["kernels"].is_string() ||
       !plan.contains("entry_points") || !plan["entry_points"].is_object()) {

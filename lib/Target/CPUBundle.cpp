@@ -14,6 +14,8 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Interfaces/ViewLikeInterface.h"
 #include "llvm/ADT/StringSet.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
@@ -102,6 +104,91 @@ bool run(ArrayRef<StringRef> args, std::string &error) {
   return true;
 }
 
+/// The buffer-level steps of a bufferized calling function: its arena, the
+/// buffers at their offsets, and its kernel calls in order, each argument
+/// named as an argument or result of the function, a buffer (with the
+/// shape it is read as), a constant, or a scalar.
+nlohmann::json describeCalls(func::FuncOp f, unsigned inputs,
+                             function_ref<void(func::FuncOp)> onHostCall) {
+  ModuleOp module = f->getParentOfType<ModuleOp>();
+  nlohmann::json buffers = nlohmann::json::array(),
+                 calls = nlohmann::json::array();
+  DenseMap<Value, nlohmann::json> refs;
+  auto shapeOf = [](Value v) {
+    auto type = cast<MemRefType>(v.getType());
+    return nlohmann::json{{"dtype", dtypeName(type.getElementType())},
+                          {"shape", type.getShape()}};
+  };
+  for (BlockArgument arg : f.getArguments())
+    refs[arg] = arg.getArgNumber() < inputs
+                    ? nlohmann::json{{"arg", arg.getArgNumber()}}
+                    : nlohmann::json{{"result", arg.getArgNumber() - inputs}};
+  auto ref = [&](Value v) -> nlohmann::json {
+    auto it = refs.find(v);
+    if (it != refs.end())
+      return it->second;
+    if (auto constant = v.getDefiningOp<arith::ConstantOp>()) {
+      if (auto i = dyn_cast<IntegerAttr>(constant.getValue()))
+        return {{"value", i.getInt()}};
+      if (auto x = dyn_cast<FloatAttr>(constant.getValue()))
+        return {{"value", x.getValueAsDouble()}};
+    }
+    return {{"unknown", true}};
+  };
+  for (Operation &op : f.getBody().front()) {
+    if (auto global = dyn_cast<memref::GetGlobalOp>(op)) {
+      if (!global.getName().starts_with("__aster_"))
+        refs[global] = {{"constant", global.getName().str()}};
+    } else if (auto view = dyn_cast<memref::ViewOp>(op)) {
+      auto offset = view.getByteShift().getDefiningOp<arith::ConstantIndexOp>();
+      nlohmann::json buffer = shapeOf(view);
+      buffer["id"] = buffers.size();
+      buffer["offset"] = offset ? offset.value() : -1;
+      auto type = view.getType();
+      buffer["bytes"] = type.getNumElements() *
+                        std::max<int64_t>(1, type.getElementTypeBitWidth() / 8);
+      refs[view] = {{"buffer", buffers.size()}};
+      buffers.push_back(buffer);
+    } else if (auto alloc = dyn_cast<memref::AllocOp>(op)) {
+      nlohmann::json buffer = shapeOf(alloc);
+      buffer["id"] = buffers.size();
+      buffer["heap"] = true;
+      refs[alloc] = {{"buffer", buffers.size()}};
+      buffers.push_back(buffer);
+    } else if (isa<ViewLikeOpInterface>(op) ||
+               isa<memref::ReshapeOp, memref::ExpandShapeOp,
+                   memref::CollapseShapeOp, memref::CastOp>(op)) {
+      nlohmann::json viewed = ref(op.getOperand(0));
+      nlohmann::json shape = shapeOf(op.getResult(0));
+      viewed["shape"] = shape["shape"];
+      refs[op.getResult(0)] = viewed;
+    } else if (auto call = dyn_cast<func::CallOp>(op)) {
+      nlohmann::json step;
+      auto callee = module.lookupSymbol<func::FuncOp>(call.getCalleeAttr());
+      if (callee && callee->hasAttr("aster.kernel")) {
+        step["kernel"] = call.getCallee().str();
+        step["kind"] =
+            callee->getAttrOfType<StringAttr>("aster.kernel").getValue().str();
+      } else {
+        step["function"] = call.getCallee().str();
+        if (callee)
+          onHostCall(callee);
+      }
+      nlohmann::json args = nlohmann::json::array();
+      for (Value operand : call.getOperands())
+        args.push_back(ref(operand));
+      step["args"] = args;
+      calls.push_back(step);
+    } else if (auto copy = dyn_cast<memref::CopyOp>(op)) {
+      calls.push_back({{"copy", {ref(copy.getSource()), ref(copy.getTarget())}}});
+    }
+  }
+  int64_t arena = 0;
+  if (auto bytes = f->getAttrOfType<IntegerAttr>("aster.arena_bytes"))
+    arena = bytes.getInt();
+  return {{"own_arena_bytes", arena}, {"buffers", buffers}, {"calls", calls}};
+}
+
 /// The folder of the libomp that `clang -fopenmp` links: LLVM's lib folder
 /// beside the real clang binary.
 std::string ompLibraryDir(StringRef clang) {
@@ -125,7 +212,7 @@ bool mlir::aster::writeCPUBundle(ModuleOp module, const std::string &dir,
     return false;
   }
   nlohmann::json plan = {{"format", "aster-bundle"},
-                         {"version", 1},
+                         {"version", 2},
                          {"target", "cpu"},
                          {"kernels", "kernels.so"}};
   nlohmann::json entries = nlohmann::json::object();
@@ -173,48 +260,78 @@ bool mlir::aster::writeCPUBundle(ModuleOp module, const std::string &dir,
   };
 
   OwningOpRef<ModuleOp> lowered = module.clone();
-  PassManager pm(module.getContext());
-  buildCPUPipeline(pm, vectorWidth);
   std::string diagnostic;
-  {
+  auto runPipeline = [&](function_ref<void(OpPassManager &)> build) {
+    PassManager pm(module.getContext());
+    build(pm);
     ScopedDiagnosticHandler capture(module.getContext(), [&](Diagnostic &d) {
       if (diagnostic.empty())
         diagnostic = d.str();
       return success();
     });
-    if (failed(pm.run(*lowered))) {
-      error = "CPU code generation failed: " + diagnostic;
-      llvm::sys::fs::remove_directories(tmp);
-      return false;
-    }
+    return pm.run(*lowered);
+  };
+  if (failed(runPipeline([&](OpPassManager &pm) {
+        buildCPUBufferPipeline(pm, vectorWidth);
+      }))) {
+    error = "CPU code generation failed: " + diagnostic;
+    llvm::sys::fs::remove_directories(tmp);
+    return false;
   }
-  // The arenas (aster-cpu-plan-arena): each entry point's temporaries and
-  // those of the functions it calls, placed before the step runs.
+  // What each entry point does, at the buffer level: its arena, the buffers
+  // at their offsets, the ordered kernel calls (version 2).
   {
-    llvm::StringMap<int64_t> arenaBytes;
-    lowered->walk([&](LLVM::GlobalOp global) {
-      StringRef name = global.getSymName();
-      if (name.consume_front("__aster_arena_"))
-        if (auto array = dyn_cast<LLVM::LLVMArrayType>(global.getGlobalType()))
-          arenaBytes[name] = array.getNumElements();
-    });
+    llvm::StringSet<> described;
+    SmallVector<func::FuncOp> worklist;
+    for (func::FuncOp f : functions)
+      worklist.push_back(lowered->lookupSymbol<func::FuncOp>(f.getSymName()));
+    nlohmann::json hostFunctions = nlohmann::json::object();
+    while (!worklist.empty()) {
+      func::FuncOp g = worklist.pop_back_val();
+      if (!g || !described.insert(g.getSymName()).second)
+        continue;
+      // Its inputs, before its results became out-parameters.
+      auto original = module.lookupSymbol<func::FuncOp>(g.getSymName());
+      unsigned inputs =
+          original ? original.getNumArguments() : g.getNumArguments();
+      nlohmann::json steps =
+          describeCalls(g, inputs, [&](func::FuncOp callee) {
+            worklist.push_back(callee);
+          });
+      bool entry = plan["entry_points"].contains(g.getSymName().str());
+      nlohmann::json &target = entry ? plan["entry_points"][g.getSymName().str()]
+                                     : hostFunctions[g.getSymName().str()];
+      for (auto &[key, value] : steps.items())
+        target[key] = value;
+    }
+    plan["functions"] = hostFunctions;
+    // Everything a step of an entry point uses: its arena and the arenas of
+    // the functions it calls.
     for (func::FuncOp f : functions) {
       int64_t total = 0;
       llvm::StringSet<> seen;
-      SmallVector<func::FuncOp> worklist{f};
-      while (!worklist.empty()) {
-        func::FuncOp g = worklist.pop_back_val();
-        if (!seen.insert(g.getSymName()).second)
+      SmallVector<std::string> names{f.getSymName().str()};
+      while (!names.empty()) {
+        std::string name = names.pop_back_val();
+        if (!seen.insert(name).second)
           continue;
-        total += arenaBytes.lookup(g.getSymName());
-        g.walk([&](func::CallOp call) {
-          if (auto callee =
-                  module.lookupSymbol<func::FuncOp>(call.getCalleeAttr()))
-            worklist.push_back(callee);
-        });
+        const nlohmann::json &g = plan["entry_points"].contains(name)
+                                      ? plan["entry_points"][name]
+                                      : plan["functions"][name];
+        total += g.value("own_arena_bytes", int64_t(0));
+        for (const nlohmann::json &call : g["calls"])
+          if (call.contains("function"))
+            names.push_back(call["function"].get<std::string>());
       }
       plan["entry_points"][f.getSymName().str()]["arena_bytes"] = total;
     }
+    plan["collectives"] = nlohmann::json::array();
+  }
+  if (failed(runPipeline(
+          [&](OpPassManager &pm) { buildCPULLVMPipeline(pm); }))) {
+    error = "CPU code generation failed: " + diagnostic;
+    llvm::sys::fs::remove_directories(tmp);
+    return false;
   }
   DialectRegistry registry;
   registerBuiltinDialectTranslation(registry);

@@ -37,9 +37,55 @@ flags = ["--train", "--batch", "2", "--seq", "8", "--dtype=float32", "--lr", "3e
 bundle = os.path.join(tmp, "bundle")
 tool("aster-compile", config, *flags, "--target=cpu", "-o", bundle)
 plan = json.load(open(os.path.join(bundle, "plan.json")))
-if plan["format"] != "aster-bundle" or plan["version"] != 1 or \
+if plan["format"] != "aster-bundle" or plan["version"] != 2 or \
         set(plan["entry_points"]) != {"forward", "train_step"}:
     print("FAIL: plan.json %s" % plan.keys())
+    sys.exit(1)
+ac.checks += 1
+
+# Version 2's buffer-level description: every buffer inside its function's
+# arena, every call argument a known argument, result, buffer or constant,
+# and the buffers one call reads and writes at disjoint bytes (the arena
+# planner never overlaps values that are live together).
+def check_steps(name, steps, n_args, n_results):
+    arena = steps["own_arena_bytes"]
+    buffers = {b["id"]: b for b in steps["buffers"]}
+    for b in steps["buffers"]:
+        if not b.get("heap") and not (0 <= b["offset"] and b["offset"] + b["bytes"] <= arena):
+            print("FAIL: %s buffer %s outside the arena of %d bytes" % (name, b, arena))
+            sys.exit(1)
+    for call in steps["calls"]:
+        args = call.get("args", call.get("copy", []))
+        used = []
+        for a in args:
+            ok = ("arg" in a and a["arg"] < n_args) or ("result" in a and a["result"] < n_results) \
+                or ("buffer" in a and a["buffer"] in buffers) or "constant" in a or "value" in a
+            if not ok:
+                print("FAIL: %s call %s: argument %s" % (name, call, a))
+                sys.exit(1)
+            if "buffer" in a and not buffers[a["buffer"]].get("heap"):
+                b = buffers[a["buffer"]]
+                used.append((a["buffer"], b["offset"], b["offset"] + b["bytes"]))
+        for i, (x, lo, hi) in enumerate(used):
+            for y, lo2, hi2 in used[i + 1:]:
+                if x != y and lo < hi2 and lo2 < hi:
+                    print("FAIL: %s call %s: buffers %d and %d overlap" % (name, call, x, y))
+                    sys.exit(1)
+        if "kernel" in call and call["kind"] not in (
+                "matmul", "reduction", "elementwise", "gather", "copy", "fill", "attention"):
+            print("FAIL: %s: kernel kind %s" % (name, call["kind"]))
+            sys.exit(1)
+    ac.checks += 1
+
+for name, entry in plan["entry_points"].items():
+    check_steps(name, entry, len(entry["args"]), len(entry["results"]))
+    if not entry["calls"] or entry["arena_bytes"] < entry["own_arena_bytes"]:
+        print("FAIL: %s has no calls or an arena smaller than its own" % name)
+        sys.exit(1)
+for name, steps in plan["functions"].items():
+    check_steps(name, steps, 10 ** 6, 10 ** 6)
+if plan["collectives"] != [] or "loss_grad" not in plan["functions"]:
+    print("FAIL: collectives %s, functions %s" % (plan["collectives"], list(plan["functions"])))
     sys.exit(1)
 ac.checks += 1
 ir = os.path.join(tmp, "step.mlir")
@@ -82,9 +128,9 @@ full = open(os.path.join(bundle, "plan.json")).read()
 open(os.path.join(broken, "plan.json"), "w").write(full[:len(full) // 2])
 expect_error(tool("aster-run", broken, ok=False), "not valid JSON (truncated?)",
              "truncated plan")
-open(os.path.join(broken, "plan.json"), "w").write(full.replace('"version": 1', '"version": 7'))
+open(os.path.join(broken, "plan.json"), "w").write(full.replace('"version": 2', '"version": 7'))
 expect_error(tool("aster-run", broken, ok=False),
-             "bundle version 7, this aster-run reads version 1", "other version")
+             "bundle version 7, this aster-run reads version 2", "other version")
 open(os.path.join(broken, "plan.json"), "w").write(full)
 os.remove(os.path.join(broken, "kernels.so"))
 expect_error(tool("aster-run", broken, ok=False), "cannot load kernels",

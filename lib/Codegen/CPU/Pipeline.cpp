@@ -36,6 +36,12 @@
 using namespace mlir;
 
 void mlir::aster::buildCPUPipeline(OpPassManager &pm, int64_t vectorWidth) {
+  buildCPUBufferPipeline(pm, vectorWidth);
+  buildCPULLVMPipeline(pm);
+}
+
+void mlir::aster::buildCPUBufferPipeline(OpPassManager &pm,
+                                         int64_t vectorWidth) {
   buildFusionPipeline(pm);
   CPUTileAndVectorizeOptions tiling;
   tiling.vectorWidth = vectorWidth;
@@ -62,6 +68,9 @@ void mlir::aster::buildCPUPipeline(OpPassManager &pm, int64_t vectorWidth) {
   outParams.modifyPublicFunctions = true;
   pm.addPass(bufferization::createBufferResultsToOutParamsPass(outParams));
   pm.addPass(createCPUPlanArena());
+}
+
+void mlir::aster::buildCPULLVMPipeline(OpPassManager &pm) {
   bufferization::BufferDeallocationPipelineOptions dealloc;
   bufferization::buildBufferDeallocationPipeline(pm, dealloc);
   pm.addPass(createConvertBufferizationToMemRefPass());

@@ -12,6 +12,10 @@ namespace mlir::aster {
 /// `vectorWidth` is the f32 lanes of the target's vector registers (4 for
 /// SSE, 8 for AVX2, 16 for AVX-512): it sizes the matmul register tiles.
 void buildCPUPipeline(OpPassManager &pm, int64_t vectorWidth = 8);
+/// Its two halves: to bufferized kernels and calls with arena offsets (what
+/// a bundle's plan.json describes), then to the LLVM dialect.
+void buildCPUBufferPipeline(OpPassManager &pm, int64_t vectorWidth);
+void buildCPULLVMPipeline(OpPassManager &pm);
 
 /// The f32 lanes of the vector registers of an x86 CPU given as a -march
 /// name ("native": this machine); 0 when LLVM does not know the name.
