@@ -256,10 +256,11 @@ LogicalResult MatmulKernelTiling::tileRegisters(linalg::LinalgOp contraction) {
 
   // Vectorize every register tile with a static shape.
   SmallVector<linalg::LinalgOp> tiles;
+  int vectorDim = n >= 0 ? n : 0;
   nest->walk([&](linalg::LinalgOp op) {
     if (op.getNumReductionLoops() > 0 && op.hasPureTensorSemantics() &&
         llvm::none_of(op.getStaticLoopRanges(), ShapedType::isDynamic) &&
-        op.getStaticLoopRanges()[n >= 0 ? n : 0] <= rn)
+        op.getStaticLoopRanges()[vectorDim] <= rn)
       tiles.push_back(op);
   });
   for (linalg::LinalgOp tile : tiles) {

@@ -10,6 +10,7 @@
 
 #include "aster/Codegen/Passes.h"
 #include "Tiling.h"
+#include "aster/Codegen/KernelShapes.h"
 
 #include "llvm/ADT/SetVector.h"
 
@@ -22,22 +23,6 @@ using namespace mlir;
 using namespace mlir::aster;
 
 namespace {
-
-/// The leading loops that are parallel and index the output identically.
-unsigned rowLoops(linalg::LinalgOp op) {
-  SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
-  unsigned rank = 0;
-  while (rank < iterators.size() &&
-         iterators[rank] == utils::IteratorType::parallel &&
-         llvm::all_of(op.getDpsInitsMutable(), [&](OpOperand &init) {
-           AffineMap map = op.getMatchingIndexingMap(&init);
-           return map.getNumResults() > rank &&
-                  map.getResult(rank) ==
-                      getAffineDimExpr(rank, op.getContext());
-         }))
-    ++rank;
-  return rank;
-}
 
 /// The linalg ops that `sink` reads, transitively, inside the kernel.
 llvm::SetVector<Operation *> producersOf(Operation *sink) {
@@ -92,12 +77,12 @@ struct CPUTileRowsPass
     unsigned kernelRows = ~0u;
     kernel.walk([&](linalg::LinalgOp op) {
       if (!isa<linalg::FillOp>(op))
-        kernelRows = std::min(kernelRows, rowLoops(op));
+        kernelRows = std::min(kernelRows, leadingRowLoops(op));
     });
     IRRewriter rewriter(kernel.getContext());
     for (linalg::LinalgOp sink : sinks) {
       SmallVector<int64_t> ranges = sink.getStaticLoopRanges();
-      unsigned rows = std::min(rowLoops(sink), kernelRows);
+      unsigned rows = std::min(leadingRowLoops(sink), kernelRows);
       if (rows == 0 || llvm::any_of(ranges, ShapedType::isDynamic))
         continue;
       // Whole rows of the last row loop, in tiles of about `tileElements`

@@ -9,17 +9,6 @@
 
 using namespace mlir;
 
-int64_t mlir::aster::divisorAtMost(int64_t size, int64_t limit,
-                                   int64_t multiple) {
-  for (int64_t d = std::min(size, limit); d >= 1; --d)
-    if (size % d == 0 && d % multiple == 0)
-      return d;
-  for (int64_t d = std::min(size, limit); d >= 1; --d)
-    if (size % d == 0)
-      return d;
-  return 1;
-}
-
 FailureOr<scf::SCFTileAndFuseResult>
 mlir::aster::tileAndFuseIntoForall(RewriterBase &rewriter,
                                    linalg::LinalgOp root,

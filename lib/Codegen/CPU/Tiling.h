@@ -3,15 +3,12 @@
 #ifndef ASTER_LIB_CODEGEN_CPU_TILING_H
 #define ASTER_LIB_CODEGEN_CPU_TILING_H
 
+#include "aster/Codegen/KernelShapes.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
 #include "mlir/IR/PatternMatch.h"
 
 namespace mlir::aster {
-
-/// The largest divisor of `size` that is at most `limit`, preferring
-/// multiples of `multiple` (tiles that divide their loop have static shapes).
-int64_t divisorAtMost(int64_t size, int64_t limit, int64_t multiple = 1);
 
 /// Tiles `root` into an `scf.forall` with `tileSizes` (0: not tiled) and
 /// fuses its producers into each tile. Producers whose results the

@@ -14,6 +14,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "aster/Codegen/KernelShapes.h"
 #include "aster/Codegen/Passes.h"
 #include "aster/Dialect/Aster/IR/AsterOps.h"
 #include "LinalgBuilders.h"
@@ -25,14 +26,6 @@ using namespace mlir::aster;
 using namespace mlir::aster::codegen;
 
 namespace {
-
-/// The largest divisor of `size` that is at most `limit`.
-int64_t blockSize(int64_t size, int64_t limit) {
-  for (int64_t d = std::min(size, limit); d >= 1; --d)
-    if (size % d == 0)
-      return d;
-  return 1;
-}
 
 template <typename OpT>
 struct FlashAttention : OpRewritePattern<OpT> {
@@ -55,7 +48,7 @@ struct FlashAttention : OpRewritePattern<OpT> {
     bool causal = op.getCausal();
     if (causal && sq != skv)
       return failure(); // top-left causal with a square score matrix
-    int64_t bq = blockSize(sq, 64), bk = blockSize(skv, 64);
+    int64_t bq = divisorAtMost(sq, 64), bk = divisorAtMost(skv, 64);
     if (causal)
       bk = bq;
     double scale = op.getScale() ? op.getScale()->convertToDouble()

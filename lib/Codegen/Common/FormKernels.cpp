@@ -9,6 +9,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "aster/Codegen/Passes.h"
+#include "aster/Codegen/KernelShapes.h"
 
 #include "mlir/Analysis/TopologicalSortUtils.h"
 #include "mlir/IR/IRMapping.h"
@@ -90,27 +91,6 @@ OpKind kindOf(Operation *op) {
   return OpKind::Copy; // transpose, copy, broadcast, ...
 }
 
-/// The leading loops of a linalg op that are parallel and index every
-/// result identically: the "rows" the op can be split along.
-unsigned rowRankOf(linalg::LinalgOp op) {
-  SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
-  unsigned rank = 0;
-  while (rank < iterators.size() &&
-         iterators[rank] == utils::IteratorType::parallel) {
-    bool identity = true;
-    for (OpOperand &init : op.getDpsInitsMutable()) {
-      AffineMap map = op.getMatchingIndexingMap(&init);
-      if (map.getNumResults() <= rank ||
-          map.getResult(rank) != getAffineDimExpr(rank, op.getContext()))
-        identity = false;
-    }
-    if (!identity)
-      break;
-    ++rank;
-  }
-  return rank;
-}
-
 /// One kernel in the making.
 struct Group {
   SmallVector<Operation *> ops; // in block order
@@ -155,7 +135,7 @@ void KernelFormation::run() {
     group.copy = kind == OpKind::Copy;
     if (auto linalgOp = dyn_cast<linalg::LinalgOp>(&op);
         linalgOp && !group.copy) {
-      group.rowRank = rowRankOf(linalgOp);
+      group.rowRank = aster::leadingRowLoops(linalgOp);
       SmallVector<int64_t> ranges = linalgOp.getStaticLoopRanges();
       group.rowShape.assign(ranges.begin(), ranges.begin() + group.rowRank);
     }
