@@ -118,9 +118,12 @@ def CPUTileAndVectorize : Pass<"aster-cpu-tile-and-vectorize", "::mlir::ModuleOp
     Option<"vectorWidth", "vector-width", "int64_t", "8",
            "f32 lanes of a vector register (8: AVX2, 16: AVX-512)">
   ];
+  // Every dialect whose ops tiling creates is loaded before the pass builds
+  // its canonicalization patterns (once, in initialize()).
   let dependentDialects = [
     "::mlir::scf::SCFDialect", "::mlir::vector::VectorDialect",
-    "::mlir::tensor::TensorDialect"
+    "::mlir::tensor::TensorDialect", "::mlir::affine::AffineDialect",
+    "::mlir::linalg::LinalgDialect", "::mlir::arith::ArithDialect"
   ];
 }
 

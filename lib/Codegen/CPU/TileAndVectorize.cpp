@@ -55,8 +55,13 @@ std::pair<int, int> lastTwoParallelLoops(linalg::LinalgOp op) {
 
 class MatmulKernelTiling {
 public:
-  MatmulKernelTiling(func::FuncOp kernel, int64_t vectorWidth)
-      : kernel(kernel), rn(2 * vectorWidth) {}
+  /// `canonical`: every canonicalization pattern; `folds`: those of
+  /// vector.multi_reduction. Both are built once per pass run.
+  MatmulKernelTiling(func::FuncOp kernel, int64_t vectorWidth,
+                     const FrozenRewritePatternSet &canonical,
+                     const FrozenRewritePatternSet &folds)
+      : kernel(kernel), rn(2 * vectorWidth), canonical(canonical),
+        folds(folds) {}
   LogicalResult run();
 
 private:
@@ -66,6 +71,8 @@ private:
   func::FuncOp kernel;
   int64_t rm = 4;  // rows of a register tile
   int64_t rn;      // columns: two vector registers
+  const FrozenRewritePatternSet &canonical;
+  const FrozenRewritePatternSet &folds;
   static constexpr int64_t cacheRows = 64, cacheColumns = 256;
   static constexpr int64_t cacheDepth = 256; // k per block of a cache tile
 };
@@ -244,15 +251,7 @@ LogicalResult MatmulKernelTiling::tileRegisters(linalg::LinalgOp contraction) {
 
   // Peeling made the main loop's tile sizes constants; canonicalization
   // turns them into static shapes.
-  {
-    MLIRContext *context = nest->getContext();
-    RewritePatternSet canonical(context);
-    for (Dialect *dialect : context->getLoadedDialects())
-      dialect->getCanonicalizationPatterns(canonical);
-    for (RegisteredOperationName op : context->getRegisteredOperations())
-      op.getCanonicalizationPatterns(canonical, context);
-    (void)applyPatternsGreedily(nest, std::move(canonical));
-  }
+  (void)applyPatternsGreedily(nest, canonical);
 
   // Vectorize every register tile with a static shape.
   SmallVector<linalg::LinalgOp> tiles;
@@ -277,10 +276,7 @@ LogicalResult MatmulKernelTiling::tileRegisters(linalg::LinalgOp contraction) {
   // multi_reduction over the unit k dimension, folded here into an add),
   // without the body's `contract` flag: put it back so that LLVM forms
   // FMAs.
-  RewritePatternSet folds(nest->getContext());
-  vector::MultiDimReductionOp::getCanonicalizationPatterns(folds,
-                                                           nest->getContext());
-  (void)applyPatternsGreedily(nest, std::move(folds));
+  (void)applyPatternsGreedily(nest, folds);
   nest->walk([](Operation *op) {
     if (isa<arith::AddFOp, arith::MulFOp>(op) &&
         isa<VectorType>(op->getResult(0).getType()))
@@ -294,15 +290,33 @@ LogicalResult MatmulKernelTiling::tileRegisters(linalg::LinalgOp contraction) {
 struct CPUTileAndVectorizePass
     : mlir::aster::impl::CPUTileAndVectorizeBase<CPUTileAndVectorizePass> {
   using CPUTileAndVectorizeBase::CPUTileAndVectorizeBase;
+
+  LogicalResult initialize(MLIRContext *context) override {
+    RewritePatternSet all(context);
+    for (Dialect *dialect : context->getLoadedDialects())
+      dialect->getCanonicalizationPatterns(all);
+    for (RegisteredOperationName op : context->getRegisteredOperations())
+      op.getCanonicalizationPatterns(all, context);
+    canonical = FrozenRewritePatternSet(std::move(all));
+    RewritePatternSet reductions(context);
+    vector::MultiDimReductionOp::getCanonicalizationPatterns(reductions,
+                                                             context);
+    folds = FrozenRewritePatternSet(std::move(reductions));
+    return success();
+  }
+
   void runOnOperation() override {
     for (auto kernel : getOperation().getOps<func::FuncOp>()) {
       auto kind = kernel->getAttrOfType<StringAttr>("aster.kernel");
       if (!kind || kind.getValue() != "matmul")
         continue;
-      if (failed(MatmulKernelTiling(kernel, vectorWidth).run()))
+      if (failed(
+              MatmulKernelTiling(kernel, vectorWidth, canonical, folds).run()))
         return signalPassFailure();
     }
   }
+
+  FrozenRewritePatternSet canonical, folds;
 };
 
 } // namespace
