@@ -54,10 +54,10 @@ std::optional<unsigned> lastUse(Value value, Block &block,
   return last;
 }
 
-/// `alloc` is only written by calls and then copied whole into an
-/// out-parameter that nothing else uses: that out-parameter can be used
-/// in its place.
-Value outParameterFor(memref::AllocOp alloc) {
+/// The copy of `alloc` into an out-parameter that can take its place:
+/// `alloc` is only written by calls and then copied whole, as its last use,
+/// into an out-parameter that nothing else uses. Null when there is none.
+memref::CopyOp copyIntoOutParameter(memref::AllocOp alloc) {
   memref::CopyOp copy;
   for (Operation *user : alloc->getUsers()) {
     if (auto c = dyn_cast<memref::CopyOp>(user)) {
@@ -79,7 +79,7 @@ Value outParameterFor(memref::AllocOp alloc) {
   for (Operation *user : alloc->getUsers())
     if (user != copy && !user->isBeforeInBlock(copy))
       return {};
-  return target;
+  return copy;
 }
 
 struct Interval {
@@ -166,11 +166,8 @@ struct CPUPlanArenaPass
     Block &block = func.getBody().front();
     // Out-parameters instead of temporaries copied into them.
     for (auto alloc : llvm::make_early_inc_range(block.getOps<memref::AllocOp>()))
-      if (Value out = outParameterFor(alloc)) {
-        memref::CopyOp copy;
-        for (Operation *user : alloc->getUsers())
-          if (auto c = dyn_cast<memref::CopyOp>(user))
-            copy = c;
+      if (memref::CopyOp copy = copyIntoOutParameter(alloc)) {
+        Value out = copy.getTarget();
         copy.erase();
         alloc.getResult().replaceAllUsesWith(out);
         alloc.erase();
