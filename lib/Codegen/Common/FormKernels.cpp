@@ -98,7 +98,6 @@ struct Group {
   bool reduction = false;
   bool copy = false;
   unsigned rowRank = 0;
-  SmallVector<int64_t> rowShape;
 };
 
 class KernelFormation {
@@ -134,11 +133,8 @@ void KernelFormation::run() {
     group.reduction = kind == OpKind::Reduction;
     group.copy = kind == OpKind::Copy;
     if (auto linalgOp = dyn_cast<linalg::LinalgOp>(&op);
-        linalgOp && !group.copy) {
+        linalgOp && !group.copy)
       group.rowRank = aster::leadingRowLoops(linalgOp);
-      SmallVector<int64_t> ranges = linalgOp.getStaticLoopRanges();
-      group.rowShape.assign(ranges.begin(), ranges.begin() + group.rowRank);
-    }
     groupOf[&op] = groups.size();
     groups.push_back(std::move(group));
   }
@@ -378,7 +374,6 @@ void KernelFormation::merge(int into, int from, unsigned rowRank) {
   target.contractions += source.contractions;
   target.reduction |= source.reduction;
   target.rowRank = std::min({target.rowRank, source.rowRank, rowRank});
-  target.rowShape.resize(target.rowRank);
   source.ops.clear();
 }
 
