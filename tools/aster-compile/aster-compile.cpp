@@ -10,6 +10,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "aster/Codegen/CPU/Pipeline.h"
+#include "llvm/ADT/StringSwitch.h"
 #include "aster/Codegen/Passes.h"
 #include "aster/Dialect/Aster/IR/AsterDialect.h"
 #include "aster/Frontend/HF/CausalLM.h"
@@ -18,7 +19,8 @@
 #include "aster/Interpreter/Npy.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Transforms/Passes.h"
-#include "aster/Target/CPUBundle.h"
+#include "aster/Target/Bundle.h"
+#include "aster/Codegen/GPU/Pipeline.h"
 #include "aster/Training/TrainStep.h"
 #include "aster/Weights/ParameterBinding.h"
 
@@ -28,6 +30,7 @@
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/IR/Verifier.h"
 #include "mlir/InitAllDialects.h"
+#include "mlir/InitAllExtensions.h"
 #include "mlir/Parser/Parser.h"
 #include "mlir/Support/FileUtilities.h"
 #include "llvm/ADT/StringExtras.h"
@@ -72,9 +75,43 @@ static cl::opt<Phase> compileTo(cl::cat(compileCategory),
 
 static cl::opt<std::string> target(cl::cat(compileCategory), 
     "target",
-    cl::desc("compile for this target and write a bundle directory at -o "
-             "(cpu; GPU targets arrive with their issue)"),
+    cl::desc("compile for this target and write a bundle directory at -o: "
+             "cpu, sm_80 (A100), sm_90 (H100, GH200), gfx90a (MI250X), "
+             "gfx942 (MI300A/X)"),
     cl::init(""));
+
+static cl::opt<std::string> partition(
+    cl::cat(compileCategory), "partition",
+    cl::desc("a EuroHPC GPU partition whose chip is the target: lumi-g, "
+             "leonardo-booster, marenostrum5-acc, jupiter-booster, alps, "
+             "meluxina-gpu, karolina-gpu, vega-gpu, deucalion-gpu"),
+    cl::init(""));
+
+static cl::opt<std::string> cudaPath(
+    cl::cat(compileCategory), "cuda-path",
+    cl::desc("for sm_*: the CUDA toolkit (bin/ptxas, nvvm/libdevice); "
+             "default: $CUDA_HOME, /usr/local/cuda or the ptxas on PATH"),
+    cl::init(""));
+
+static cl::opt<std::string> rocmPath(
+    cl::cat(compileCategory), "rocm-path",
+    cl::desc("for gfx*: the ROCm toolkit (amdgcn/bitcode, llvm/bin/ld.lld); "
+             "default: $ROCM_PATH, /opt/rocm or Debian's rocm-device-libs "
+             "with ld.lld"),
+    cl::init(""));
+
+/// The chip of each partition (shared/reference/eurohpc.md).
+static std::optional<std::string> partitionChip(llvm::StringRef name) {
+  return llvm::StringSwitch<std::optional<std::string>>(name.lower())
+      .Cases("lumi-g", "lumi", "gfx90a")
+      .Cases("leonardo-booster", "leonardo", "sm_80")
+      .Cases("marenostrum5-acc", "mn5-acc", "sm_90")
+      .Cases("jupiter-booster", "jupiter", "sm_90")
+      .Case("alps", "sm_90")
+      .Cases("meluxina-gpu", "karolina-gpu", "vega-gpu", "deucalion-gpu",
+             "sm_80")
+      .Default(std::nullopt);
+}
 
 static cl::opt<std::string> cpuName(
     cl::cat(compileCategory), "cpu",
@@ -314,24 +351,42 @@ int main(int argc, char **argv) {
   cl::ParseCommandLineOptions(argc, argv, "Aster compiler driver\n");
   if (compileTo == Phase::Train)
     train = true;
+  if (!partition.empty()) {
+    std::optional<std::string> chip = partitionChip(partition);
+    if (!chip)
+      return fail("--partition=" + partition +
+                  ": not a partition Aster knows (lumi-g, leonardo-booster, "
+                  "marenostrum5-acc, jupiter-booster, alps, meluxina-gpu, "
+                  "karolina-gpu, vega-gpu, deucalion-gpu)");
+    if (!target.empty() && target != *chip)
+      return fail("--partition=" + partition + " has " + *chip +
+                  " GPUs but --target=" + target + " was given");
+    target = *chip;
+  }
+  BundleOptions bundleOptions;
   if (!target.empty()) {
-    if (target != "cpu")
-      return fail("--target=" + target +
-                  ": this build generates code for `cpu` only (the GPU "
-                  "targets sm_80, sm_90, gfx90a, gfx942 are not built yet)");
+    bundleOptions.target = target;
+    bundleOptions.cpu = cpuName;
+    std::optional<GPUTarget> gpu = gpuTarget(target);
+    if (gpu)
+      bundleOptions.toolkit =
+          gpu->vendor == GPUVendor::NVIDIA ? cudaPath : rocmPath;
+    std::string targetError;
+    if (!checkBundleTarget(bundleOptions, targetError))
+      return fail(targetError);
     if (outputPath == "-")
-      return fail("--target=cpu writes a bundle directory: give -o DIR");
+      return fail("--target=" + target +
+                  " writes a bundle directory: give -o DIR");
     if (compileTo.getNumOccurrences())
       return fail("--compile-to prints IR and --target writes a bundle: "
                   "give one of them");
-    if (!cpuVectorWidth(cpuName))
-      return fail("--cpu=" + cpuName +
-                  ": not an x86-64 CPU that LLVM knows (try native, "
-                  "x86-64-v3, x86-64-v4, znver4, sapphirerapids)");
   }
 
   DialectRegistry registry;
   registerAllDialects(registry);
+  // The conversion interfaces the GPU lowering looks up (to NVVM, ROCDL
+  // and LLVM) and the GPU targets' serialization.
+  registerAllExtensions(registry);
   registry.insert<AsterDialect>();
   MLIRContext context(registry);
   context.printOpOnDiagnostic(false);
@@ -409,10 +464,10 @@ int main(int argc, char **argv) {
 
   if (!target.empty()) {
     std::string bundleError;
-    if (!writeCPUBundle(**module, outputPath, cpuName, bundleError))
+    if (!writeBundle(**module, outputPath, bundleOptions, bundleError))
       return fail(modelPath + ": " + bundleError);
     llvm::outs() << "aster-compile: " << modelPath << " -> " << outputPath
-                 << " (bundle for cpu"
+                 << " (bundle for " << target
                  << (train ? ": @forward and @train_step" : ": @forward")
                  << ")\n";
     return 0;

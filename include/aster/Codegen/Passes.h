@@ -6,6 +6,7 @@
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
@@ -36,8 +37,9 @@ void populateAttentionToLinalgPatterns(RewritePatternSet &patterns);
 
 /// convert-aster-to-linalg, aster-fuse-elementwise and aster-form-kernels
 /// with cleanups: aster IR to one function per kernel, on tensors. Every
-/// target's pipeline starts with it.
-void buildFusionPipeline(OpPassManager &pm);
+/// target's pipeline starts with it. `flashAttention` off spells attention
+/// out (the GPU path until its attention kernel family exists).
+void buildFusionPipeline(OpPassManager &pm, bool flashAttention = true);
 /// Registers it as `aster-fuse` for aster-opt.
 void registerFusionPipeline();
 

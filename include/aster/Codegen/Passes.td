@@ -29,6 +29,11 @@ def ConvertAsterToLinalg : Pass<"convert-aster-to-linalg", "::mlir::ModuleOp"> {
     "::mlir::arith::ArithDialect", "::mlir::math::MathDialect",
     "::mlir::scf::SCFDialect"
   ];
+  let options = [
+    Option<"flashAttention", "flash-attention", "bool", /*default=*/"true",
+           "Lower attention without a mask to the flash loop (the CPU "
+           "path); off, attention is spelled out as matmuls and a softmax">
+  ];
 }
 
 def CopiesToLinalg : Pass<"aster-copies-to-linalg"> {
@@ -186,6 +191,53 @@ def InlineAllocaScopes : Pass<"aster-inline-alloca-scopes"> {
     scope's single-block rule. Kernels never allocate on the stack, so a
     scope with no `memref.alloca` directly in it is inlined.
   }];
+}
+
+def GPUMapLoops : Pass<"aster-gpu-map-loops", "::mlir::ModuleOp"> {
+  let summary = "Map each kernel's parallel loops onto GPU blocks and threads";
+  let description = [{
+    Runs on bufferized IR, before `convert-parallel-loops-to-gpu`. This is
+    the generic GPU strategy, the one every kernel gets unless a
+    family-specific strategy took it. Each linalg op becomes loops with its
+    parallel dimensions outermost (one `scf.parallel`) and its reductions
+    innermost (sequential `scf.for`s); then each
+    top-level `scf.parallel` of a function is collapsed to one dimension
+    and tiled into blocks of `block-size` threads (an `scf.if` guards the
+    last block), the outer loop mapped to `block_x` and the inner one to
+    `thread_x`; loops nested deeper run sequentially in their thread.
+    Top-level loops with no parallel dimension (a reduction to a scalar)
+    run in one thread.
+
+    Constant tables reach the kernels that read them, not the host: a
+    kernel function argument that every call passes the same constant
+    global becomes a `memref.get_global` inside the kernel, and reads of a
+    global inside a mapped loop are cloned into it, so that kernel
+    outlining copies the global into the device module.
+  }];
+  let options = [
+    Option<"blockSize", "block-size", "int64_t", /*default=*/"256",
+           "Threads per block">
+  ];
+  let dependentDialects = [
+    "::mlir::gpu::GPUDialect", "::mlir::scf::SCFDialect",
+    "::mlir::affine::AffineDialect", "::mlir::memref::MemRefDialect"
+  ];
+}
+
+def GPUHostMemory : Pass<"aster-gpu-host-memory", "::mlir::ModuleOp"> {
+  let summary = "Put the host code's buffers in device memory";
+  let description = [{
+    Runs after `convert-parallel-loops-to-gpu`, on the code outside
+    `gpu.launch` (the entry points, the functions they call and the kernel
+    functions' launch sequences): every `memref.alloc` / `memref.dealloc`
+    becomes `gpu.alloc` / `gpu.dealloc`, and each arena global of
+    `aster-cpu-plan-arena` becomes one `gpu.alloc` at the function's
+    entry, freed before it returns (the runtime's allocator caches device
+    blocks, so a step does not call the driver's allocator). The host never
+    dereferences device memory: a load, store or copy left outside a
+    launch, or an allocation inside one, is an error naming the function.
+  }];
+  let dependentDialects = ["::mlir::gpu::GPUDialect"];
 }
 
 #endif // ASTER_CODEGEN_PASSES_TD

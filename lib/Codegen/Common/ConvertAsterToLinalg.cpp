@@ -39,7 +39,8 @@ struct ConvertAsterToLinalgPass
     populateReductionsToLinalgPatterns(patterns);
     populateDataMovementToLinalgPatterns(patterns);
     populateCompositeToLinalgPatterns(patterns);
-    populateAttentionToLinalgPatterns(patterns);
+    if (flashAttention)
+      populateAttentionToLinalgPatterns(patterns);
     if (failed(applyFullConversion(getOperation(), target,
                                    std::move(patterns))))
       signalPassFailure();

@@ -14,8 +14,10 @@
 
 using namespace mlir;
 
-void mlir::aster::buildFusionPipeline(OpPassManager &pm) {
-  pm.addPass(createConvertAsterToLinalg());
+void mlir::aster::buildFusionPipeline(OpPassManager &pm, bool flashAttention) {
+  ConvertAsterToLinalgOptions options;
+  options.flashAttention = flashAttention;
+  pm.addPass(createConvertAsterToLinalg(options));
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createFuseElementwise());
   pm.addPass(createCanonicalizerPass());

@@ -1,23 +1,33 @@
-//===- CPUBundle.cpp - plan.json and kernels.so for the CPU ---------------===//
+//===- Bundle.cpp - plan.json and kernels.so for a target -----------------===//
 //
 // The entry points' signatures are read from the aster IR (names, roles,
-// initialisers), then the module goes through the CPU pipeline, LLVM IR is
-// written, and clang links it with a small C file of fixed-signature
-// wrappers (`aster_call_<entry>(void **descriptors)`), so that the runtime
-// calls any entry through one function type without libffi.
+// initialisers), then the module goes through the target's pipeline (CPU,
+// or GPU: host code with the device binary embedded), LLVM IR is written,
+// and clang links it with a small C file of fixed-signature wrappers
+// (`aster_call_<entry>(void **descriptors)`), so that the runtime calls
+// any entry through one function type without libffi.
 //
 //===----------------------------------------------------------------------===//
 
-#include "aster/Target/CPUBundle.h"
+#include "aster/Target/Bundle.h"
 #include "aster/Codegen/CPU/Pipeline.h"
+#include "aster/Codegen/GPU/Pipeline.h"
 #include "aster/Dialect/Aster/IR/AsterOps.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Interfaces/ViewLikeInterface.h"
+#include "llvm/ADT/ScopeExit.h"
 #include "llvm/ADT/StringSet.h"
 #include "mlir/Pass/PassManager.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/GPU/Transforms/Passes.h"
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/GPU/GPUToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/NVVM/NVVMToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/ROCDL/ROCDLToLLVMIRTranslation.h"
+#include "mlir/Target/LLVM/NVVM/Target.h"
+#include "mlir/Target/LLVM/ROCDL/Target.h"
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/OpenMP/OpenMPToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Export.h"
@@ -202,18 +212,59 @@ std::string ompLibraryDir(StringRef clang) {
 
 } // namespace
 
-bool mlir::aster::writeCPUBundle(ModuleOp module, const std::string &dir,
-                                 const std::string &cpu, std::string &error) {
-  int64_t vectorWidth = cpuVectorWidth(cpu);
-  if (!vectorWidth) {
-    error = "--cpu=" + cpu + ": not an x86-64 CPU that LLVM knows (try "
+bool mlir::aster::checkBundleTarget(const BundleOptions &options,
+                                    std::string &error) {
+  if (options.target != "cpu" && !gpuTarget(options.target)) {
+    error = "--target=" + options.target + ": not a target Aster compiles "
+            "for (cpu, " + supportedGPUChips() + ")";
+    return false;
+  }
+  if ((options.target == "cpu" || options.cpu != "native") &&
+      !cpuVectorWidth(options.cpu)) {
+    error = "--cpu=" + options.cpu + ": not an x86-64 CPU that LLVM knows (try "
             "native, x86-64-v3, x86-64-v4, znver4, sapphirerapids)";
     return false;
   }
+  return true;
+}
+
+bool mlir::aster::writeBundle(ModuleOp module, const std::string &dir,
+                              const BundleOptions &options,
+                              std::string &error) {
+  if (!checkBundleTarget(options, error))
+    return false;
+  std::optional<GPUTarget> gpu = gpuTarget(options.target);
+  int64_t vectorWidth = cpuVectorWidth(options.cpu);
+  // A GPU bundle's host code only launches kernels: any x86-64 runs it
+  // unless --cpu says otherwise.
+  std::string cpu = gpu && options.cpu == "native" ? "x86-64" : options.cpu;
+  llvm::SmallString<128> toolkitScratch;
+  if (gpu) {
+    if (std::error_code ec = llvm::sys::fs::createUniqueDirectory(
+            "aster-toolkit", toolkitScratch)) {
+      error = "cannot make a temporary folder: " + ec.message();
+      return false;
+    }
+    bool found = findGPUToolkit(*gpu, options.toolkit,
+                                std::string(toolkitScratch), error);
+    if (!found) {
+      llvm::sys::fs::remove_directories(toolkitScratch);
+      return false;
+    }
+  }
+  auto removeScratch = llvm::make_scope_exit([&] {
+    if (!toolkitScratch.empty())
+      llvm::sys::fs::remove_directories(toolkitScratch);
+  });
   nlohmann::json plan = {{"format", "aster-bundle"},
                          {"version", 2},
-                         {"target", "cpu"},
+                         {"target", options.target},
                          {"kernels", "kernels.so"}};
+  if (gpu) {
+    plan["runtime"] = gpu->runtime;
+    plan["device_code"] =
+        gpu->vendor == GPUVendor::NVIDIA ? "kernels.ptx" : "kernels.s";
+  }
   nlohmann::json entries = nlohmann::json::object();
   SmallVector<func::FuncOp> functions;
   for (StringRef name : {"forward", "train_step"})
@@ -270,10 +321,14 @@ bool mlir::aster::writeCPUBundle(ModuleOp module, const std::string &dir,
     });
     return pm.run(*lowered);
   };
+  std::string targetName = gpu ? gpu->chip : std::string("CPU");
   if (failed(runPipeline([&](OpPassManager &pm) {
-        buildCPUBufferPipeline(pm, vectorWidth);
+        if (gpu)
+          buildGPUBufferPipeline(pm);
+        else
+          buildCPUBufferPipeline(pm, vectorWidth);
       }))) {
-    error = "CPU code generation failed: " + diagnostic;
+    error = targetName + " code generation failed: " + diagnostic;
     llvm::sys::fs::remove_directories(tmp);
     return false;
   }
@@ -326,17 +381,66 @@ bool mlir::aster::writeCPUBundle(ModuleOp module, const std::string &dir,
     }
     plan["collectives"] = nlohmann::json::array();
   }
-  if (failed(runPipeline(
-          [&](OpPassManager &pm) { buildCPULLVMPipeline(pm); }))) {
-    error = "CPU code generation failed: " + diagnostic;
-    llvm::sys::fs::remove_directories(tmp);
-    return false;
-  }
   DialectRegistry registry;
   registerBuiltinDialectTranslation(registry);
   registerLLVMDialectTranslation(registry);
   registerOpenMPDialectTranslation(registry);
+  registerGPUDialectTranslation(registry);
+  gpu::registerOffloadingLLVMTranslationInterfaceExternalModels(registry);
+  registerNVVMDialectTranslation(registry);
+  registerROCDLDialectTranslation(registry);
+  NVVM::registerNVVMTargetInterfaceExternalModels(registry);
+  ROCDL::registerROCDLTargetInterfaceExternalModels(registry);
   module.getContext()->appendDialectRegistry(registry);
+  if (failed(runPipeline([&](OpPassManager &pm) {
+        if (gpu)
+          buildGPULLVMPipeline(pm, *gpu);
+        else
+          buildCPULLVMPipeline(pm);
+      }))) {
+    error = targetName + " code generation failed: " + diagnostic;
+    llvm::sys::fs::remove_directories(tmp);
+    return false;
+  }
+  if (gpu) {
+    // The device code's assembly (PTX, AMDGCN) beside the bundle, for
+    // reading and for the checks; then the binary that runs.
+    OwningOpRef<ModuleOp> assembly = lowered->clone();
+    std::swap(lowered, assembly);
+    auto toBinary = [&](StringRef format) {
+      return runPipeline([&](OpPassManager &pm) {
+        GpuModuleToBinaryPassOptions binary;
+        binary.compilationTarget = format.str();
+        binary.toolkitPath = gpu->toolkit;
+        pm.addPass(createGpuModuleToBinaryPass(binary));
+      });
+    };
+    if (failed(toBinary("isa"))) {
+      error = targetName + " device code generation failed: " + diagnostic;
+      llvm::sys::fs::remove_directories(tmp);
+      return false;
+    }
+    {
+      std::error_code ec;
+      std::string file = path(plan["device_code"].get<std::string>());
+      llvm::raw_fd_ostream out(file, ec);
+      if (ec) {
+        error = file + ": " + ec.message();
+        return false;
+      }
+      lowered->walk([&](gpu::BinaryOp binary) {
+        for (Attribute object : binary.getObjects())
+          out << "// device module " << binary.getSymName() << "\n"
+              << cast<gpu::ObjectAttr>(object).getObject().getValue() << "\n";
+      });
+    }
+    std::swap(lowered, assembly);
+    if (failed(toBinary("bin"))) {
+      error = targetName + " device code generation failed: " + diagnostic;
+      llvm::sys::fs::remove_directories(tmp);
+      return false;
+    }
+  }
   llvm::LLVMContext llvmContext;
   std::unique_ptr<llvm::Module> llvmModule =
       translateModuleToLLVMIR(*lowered, llvmContext, "kernels");
@@ -388,17 +492,23 @@ bool mlir::aster::writeCPUBundle(ModuleOp module, const std::string &dir,
   // -O2 vectorizes the loops of row and elementwise kernels; libomp runs
   // the matmul tiles on threads and is found through the rpath.
   std::string march = "-march=" + cpu;
-  std::string ompDir = ompLibraryDir(*clang);
-  if (!llvm::sys::fs::exists(ompDir + "/libomp.so")) {
-    error = "libomp is needed for CPU kernel threads and is not in " + ompDir +
-            " (Debian: apt-get install libomp-22-dev)";
-    llvm::sys::fs::remove_directories(tmp);
-    return false;
+  SmallVector<StringRef> command = {*clang, "-Wno-override-module", "-O2",
+                                    march, "-shared", "-fPIC", ll, c, "-o",
+                                    so, "-lm"};
+  std::string ompDir = ompLibraryDir(*clang), rpath = "-Wl,-rpath," + ompDir;
+  if (!gpu) {
+    if (!llvm::sys::fs::exists(ompDir + "/libomp.so")) {
+      error = "libomp is needed for CPU kernel threads and is not in " +
+              ompDir + " (Debian: apt-get install libomp-22-dev)";
+      llvm::sys::fs::remove_directories(tmp);
+      return false;
+    }
+    command.append({"-fopenmp", rpath});
+  } else {
+    // The mgpu* functions the launches call are aster-run's.
+    command.push_back("-Wl,--allow-shlib-undefined");
   }
-  std::string rpath = "-Wl,-rpath," + ompDir;
-  if (!run({*clang, "-Wno-override-module", "-O2", march, "-fopenmp",
-            "-shared", "-fPIC", ll, c, "-o", so, "-lm", rpath},
-           error)) {
+  if (!run(command, error)) {
     llvm::sys::fs::remove_directories(tmp);
     return false;
   }
