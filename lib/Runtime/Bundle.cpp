@@ -152,6 +152,15 @@ std::optional<Bundle> aster::runtime::loadBundle(const std::string &dir,
     return std::nullopt;
   }
   bundle.target = plan["target"].get<std::string>();
+  if (bundle.target != "cpu") {
+    if (!plan.contains("runtime") || !plan["runtime"].is_string() ||
+        (plan["runtime"] != "cuda" && plan["runtime"] != "hip")) {
+      error = r.file + ": target " + bundle.target +
+              " needs runtime \"cuda\" or \"hip\"";
+      return std::nullopt;
+    }
+    bundle.runtime = plan["runtime"].get<std::string>();
+  }
   bundle.kernels = dir + "/" + plan["kernels"].get<std::string>();
   for (const auto &[name, e] : plan["entry_points"].items()) {
     EntryPoint entry;

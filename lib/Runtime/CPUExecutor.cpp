@@ -67,11 +67,8 @@ private:
 
 std::unique_ptr<Executor>
 aster::runtime::createExecutor(const Bundle &bundle, std::string &error) {
-  if (bundle.target != "cpu") {
-    error = "this aster-run executes cpu bundles; the bundle targets '" +
-            bundle.target + "'";
-    return nullptr;
-  }
+  if (bundle.target != "cpu")
+    return createGPUExecutor(bundle, error);
   void *library = dlopen(bundle.kernels.c_str(), RTLD_NOW | RTLD_LOCAL);
   if (!library) {
     const char *why = dlerror();

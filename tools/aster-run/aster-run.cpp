@@ -2,8 +2,9 @@
 //
 //   aster-run DIR --steps N [--data tokens.bin] [--weights in.safetensors]
 //                 [--save out.safetensors] [--sample N]
+//   aster-run DIR --call ENTRY --inputs IN.safetensors --outputs OUT.safetensors
 //
-// Loads a bundle written by `aster-compile --target=cpu`, initialises the
+// Loads a bundle written by `aster-compile --target=...`, initialises the
 // parameters from their #aster.init and --seed (the values aster-reference
 // draws) or from a checkpoint, and runs training steps (or forward passes,
 // for a bundle without @train_step), printing loss, tokens/s and memory per
@@ -30,6 +31,7 @@ namespace {
 
 struct Options {
   std::string dir, data, weights, save, prompt;
+  std::string call, inputs, outputs; // one call of an entry point
   int64_t steps = 1, sample = 0;
   unsigned tokenWidth = 2;
   uint64_t seed = 0;
@@ -44,7 +46,8 @@ void usage() {
   std::puts(
       "usage: aster-run DIR [--steps N] [--data FILE [--token-width 1|2|4]]\n"
       "                 [--weights CKPT] [--save OUT.safetensors] [--seed S]\n"
-      "                 [--sample N [--prompt TEXT]]\n\n"
+      "                 [--sample N [--prompt TEXT]]\n"
+      "       aster-run DIR --call ENTRY --inputs IN.safetensors --outputs OUT.safetensors\n\n"
       "Runs the bundle DIR (aster-compile --target=cpu -o DIR): N training\n"
       "steps of @train_step, or N forward passes for a forward-only bundle.\n"
       "  --data FILE      token ids: little-endian uint16 (nanoGPT's .bin),\n"
@@ -55,7 +58,10 @@ void usage() {
       "  --save FILE      write the trained parameters (f32 safetensors)\n"
       "  --seed S         seed of the initial parameters and synthetic tokens\n"
       "  --sample N       afterwards, generate N tokens with @forward\n"
-      "                   (temperature 0.8), printed as text for vocabulary 256\n");
+      "                   (temperature 0.8), printed as text for vocabulary 256\n"
+      "  --call ENTRY     call entry point ENTRY once with arguments arg0, arg1,\n"
+      "                   ... of --inputs (converted to the argument types) and\n"
+      "                   write its results as result0, ... to --outputs\n");
 }
 
 bool parse(int argc, char **argv, Options &o, std::string &error) {
@@ -97,6 +103,15 @@ bool parse(int argc, char **argv, Options &o, std::string &error) {
         return false;
     } else if (a == "--save") {
       if (!value(o.save))
+        return false;
+    } else if (a == "--call") {
+      if (!value(o.call))
+        return false;
+    } else if (a == "--inputs") {
+      if (!value(o.inputs))
+        return false;
+    } else if (a == "--outputs") {
+      if (!value(o.outputs))
         return false;
     } else if (a == "--prompt") {
       if (!value(o.prompt))
@@ -182,7 +197,9 @@ bool readTokens(const Options &o, int64_t vocab, std::vector<int64_t> &ids,
 
 /// Stores token id `v` at element `i` of an integer tensor.
 void setInt(HostTensor &t, int64_t i, int64_t v) {
-  if (t.dtype == DType::I64)
+  if (t.dtype == DType::I1)
+    t.bytes[i] = v != 0;
+  else if (t.dtype == DType::I64)
     t.i64()[i] = v;
   else
     t.i32()[i] = static_cast<int32_t>(v);
@@ -197,6 +214,99 @@ int64_t tokensIndex(const EntryPoint &e) {
 
 } // namespace
 
+/// The safetensors dtype of a runtime dtype.
+aster::weights::DType weightsDType(DType d) {
+  switch (d) {
+  case DType::F32:
+    return aster::weights::DType::F32;
+  case DType::BF16:
+    return aster::weights::DType::BF16;
+  case DType::F16:
+    return aster::weights::DType::F16;
+  case DType::I32:
+    return aster::weights::DType::I32;
+  case DType::I64:
+    return aster::weights::DType::I64;
+  case DType::I1:
+    return aster::weights::DType::Bool;
+  }
+  return aster::weights::DType::F32;
+}
+
+/// --call: one call of `entry` on the tensors of --inputs.
+int callOnce(const Options &o, Executor &executor, const EntryPoint &entry) {
+  std::string error;
+  std::optional<aster::weights::Checkpoint> in =
+      aster::weights::Checkpoint::open(o.inputs, error);
+  if (!in)
+    return fail(error);
+  std::vector<HostTensor> args, results;
+  for (size_t i = 0; i < entry.args.size(); ++i) {
+    const TensorSpec &spec = entry.args[i];
+    std::string name = "arg" + std::to_string(i);
+    const aster::weights::TensorInfo *t = in->find(name);
+    if (!t)
+      return fail(o.inputs + ": no tensor " + name + " for " + entry.name +
+                  " argument " + spec.name);
+    if (t->shape != spec.shape)
+      return fail(o.inputs + ": " + name + " has the wrong shape for " +
+                  spec.name);
+    HostTensor h = HostTensor::zeros(spec.dtype, spec.shape);
+    if (aster::weights::isFloatDType(t->dtype)) {
+      std::vector<double> values;
+      if (!in->readFloats(*t, values, error))
+        return fail(error);
+      if (spec.dtype == DType::F32) {
+        for (size_t k = 0; k < values.size(); ++k)
+          h.f32()[k] = static_cast<float>(values[k]);
+      } else if (spec.dtype == DType::BF16 || spec.dtype == DType::F16) {
+        std::string bits = aster::weights::encodeFloats(
+            values, weightsDType(spec.dtype));
+        std::memcpy(h.bytes.data(), bits.data(), bits.size());
+      } else {
+        return fail(o.inputs + ": " + name + " is floating point, " +
+                    spec.name + " is not");
+      }
+    } else {
+      // Integers: read raw, then widen or narrow to the argument's type.
+      std::ifstream f(t->file, std::ios::binary);
+      std::string raw(t->bytes, '\0');
+      f.seekg(static_cast<std::streamoff>(t->offset));
+      f.read(raw.data(), static_cast<std::streamsize>(raw.size()));
+      size_t width = aster::weights::dtypeSize(t->dtype);
+      for (int64_t k = 0; k < h.numElements(); ++k) {
+        int64_t v = 0;
+        if (width == 8)
+          std::memcpy(&v, raw.data() + k * 8, 8);
+        else if (width == 4) {
+          int32_t w;
+          std::memcpy(&w, raw.data() + k * 4, 4);
+          v = w;
+        } else {
+          v = static_cast<uint8_t>(raw[k]);
+        }
+        setInt(h, k, v);
+      }
+    }
+    args.push_back(std::move(h));
+  }
+  for (const TensorSpec &r : entry.results)
+    results.push_back(HostTensor::zeros(r.dtype, r.shape));
+  if (!executor.call(entry, args, results, error))
+    return fail(error);
+  std::vector<aster::weights::TensorData> tensors;
+  for (size_t i = 0; i < results.size(); ++i)
+    tensors.push_back({"result" + std::to_string(i),
+                       weightsDType(results[i].dtype), results[i].shape,
+                       std::string(results[i].bytes.begin(),
+                                   results[i].bytes.end())});
+  if (!aster::weights::writeSafetensors(o.outputs, tensors, {}, error))
+    return fail(error);
+  std::printf("aster-run: %s: %s -> %s\n", entry.name.c_str(),
+              o.inputs.c_str(), o.outputs.c_str());
+  return 0;
+}
+
 int main(int argc, char **argv) {
   Options o;
   std::string error;
@@ -208,6 +318,13 @@ int main(int argc, char **argv) {
   std::unique_ptr<Executor> executor = createExecutor(*bundle, error);
   if (!executor)
     return fail(error);
+  if (!o.call.empty()) {
+    if (!bundle->entries.count(o.call))
+      return fail(o.dir + ": no entry point " + o.call);
+    if (o.inputs.empty() || o.outputs.empty())
+      return fail("--call needs --inputs and --outputs");
+    return callOnce(o, *executor, bundle->entries.at(o.call));
+  }
   bool training = bundle->entries.count("train_step");
   const EntryPoint &entry =
       bundle->entries.count("train_step") ? bundle->entries.at("train_step")

@@ -47,7 +47,8 @@ struct EntryPoint {
 };
 
 struct Bundle {
-  std::string dir, target, kernels;
+  /// target: cpu or a GPU chip; runtime: cuda or hip for a GPU.
+  std::string dir, target, runtime, kernels;
   int version = 0;
   std::map<std::string, EntryPoint> entries;
 };
@@ -78,9 +79,12 @@ public:
                     std::vector<HostTensor> &results, std::string &error) = 0;
 };
 
-/// The executor for `bundle.target` ("cpu" today).
+/// The executor for `bundle.target`: the CPU, or a GPU through CUDA or
+/// HIP (loaded at run time; without them this fails with a message).
 std::unique_ptr<Executor> createExecutor(const Bundle &bundle,
                                          std::string &error);
+std::unique_ptr<Executor> createGPUExecutor(const Bundle &bundle,
+                                            std::string &error);
 
 /// A tensor of `spec` initialised from its #aster.init with `seed`, drawn
 /// exactly as aster-reference draws it (aster/Support/SeededStream.h).

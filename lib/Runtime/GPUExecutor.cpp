@@ -1,0 +1,525 @@
+//===- GPUExecutor.cpp - Running GPU bundles on CUDA and HIP --------------===//
+//
+// A GPU bundle's kernels.so is host code: it loads its embedded device
+// binary when it is opened and launches kernels through upstream MLIR's
+// GPU runtime interface (`mgpuModuleLoad`, `mgpuLaunchKernel`,
+// `mgpuMemAlloc`, ...). This file implements that interface over the CUDA
+// driver API or HIP's module API, both opened with dlopen at run time, so
+// that one aster-run binary runs everywhere and needs neither library to
+// start. aster-run exports these symbols (-rdynamic) for kernels.so.
+//
+// Everything runs on one stream per device. The host code never reads
+// device memory, and the allocator below hands a freed block to a later
+// allocation only on that same stream, so the per-function stream
+// synchronization that MLIR's lowering emits is not needed for correctness
+// and is skipped: an entry point's launches queue back to back, and the
+// executor waits once, when it copies the results back.
+//
+//===----------------------------------------------------------------------===//
+
+#include "aster/Runtime/Runtime.h"
+
+#include <dlfcn.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <map>
+#include <mutex>
+#include <unordered_map>
+
+using namespace aster::runtime;
+
+namespace {
+
+/// The few driver calls Aster needs, as plain function pointers (no
+/// cuda.h or hip_runtime.h at build time). Handles are opaque pointers;
+/// both APIs return 0 for success.
+struct DriverAPI {
+  std::string vendor; // CUDA or HIP
+  void *library = nullptr;
+  int (*init)(unsigned) = nullptr;
+  int (*deviceGet)(int *, int) = nullptr;
+  int (*deviceGetName)(char *, int, int) = nullptr;
+  int (*deviceGetAttribute)(int *, int, int) = nullptr;
+  int (*primaryCtxRetain)(void **, int) = nullptr; // CUDA
+  int (*ctxSetCurrent)(void *) = nullptr;          // CUDA
+  int (*setDevice)(int) = nullptr;                 // HIP
+  int (*moduleLoadData)(void **, const void *) = nullptr;
+  int (*moduleUnload)(void *) = nullptr;
+  int (*moduleGetFunction)(void **, void *, const char *) = nullptr;
+  int (*launchKernel)(void *, unsigned, unsigned, unsigned, unsigned,
+                      unsigned, unsigned, unsigned, void *, void **,
+                      void **) = nullptr;
+  int (*memAlloc)(void **, size_t) = nullptr;
+  int (*memFree)(void *) = nullptr;
+  int (*memcpyHtoD)(void *, const void *, size_t) = nullptr;
+  int (*memcpyDtoH)(void *, void *, size_t) = nullptr;
+  int (*memcpyAsync)(void *, const void *, size_t, void *) = nullptr;
+  int (*memsetD32Async)(void *, unsigned, size_t, void *) = nullptr;
+  int (*memsetD16Async)(void *, unsigned short, size_t, void *) = nullptr;
+  int (*streamCreate)(void **, unsigned) = nullptr;
+  int (*streamSynchronize)(void *) = nullptr;
+  int (*streamWaitEvent)(void *, void *, unsigned) = nullptr;
+  int (*eventCreate)(void **, unsigned) = nullptr;
+  int (*eventDestroy)(void *) = nullptr;
+  int (*eventRecord)(void *, void *) = nullptr;
+  int (*eventSynchronize)(void *) = nullptr;
+  int (*getErrorString)(int, const char **) = nullptr; // CUDA
+  const char *(*hipErrorString)(int) = nullptr;        // HIP
+};
+
+template <typename F>
+bool bind(void *library, const char *name, F &fn, std::string &missing) {
+  fn = reinterpret_cast<F>(dlsym(library, name));
+  if (!fn && missing.empty())
+    missing = name;
+  return fn != nullptr;
+}
+
+bool loadCUDA(DriverAPI &api, std::string &error) {
+  api.vendor = "CUDA";
+  api.library = dlopen("libcuda.so.1", RTLD_NOW | RTLD_LOCAL);
+  if (!api.library) {
+    error = "cannot load libcuda.so.1 (no NVIDIA driver on this machine)";
+    return false;
+  }
+  std::string missing;
+  void *l = api.library;
+  bind(l, "cuInit", api.init, missing);
+  bind(l, "cuDeviceGet", api.deviceGet, missing);
+  bind(l, "cuDeviceGetName", api.deviceGetName, missing);
+  bind(l, "cuDeviceGetAttribute", api.deviceGetAttribute, missing);
+  bind(l, "cuDevicePrimaryCtxRetain", api.primaryCtxRetain, missing);
+  bind(l, "cuCtxSetCurrent", api.ctxSetCurrent, missing);
+  bind(l, "cuModuleLoadData", api.moduleLoadData, missing);
+  bind(l, "cuModuleUnload", api.moduleUnload, missing);
+  bind(l, "cuModuleGetFunction", api.moduleGetFunction, missing);
+  bind(l, "cuLaunchKernel", api.launchKernel, missing);
+  bind(l, "cuMemAlloc_v2", api.memAlloc, missing);
+  bind(l, "cuMemFree_v2", api.memFree, missing);
+  bind(l, "cuMemcpyHtoD_v2", api.memcpyHtoD, missing);
+  bind(l, "cuMemcpyDtoH_v2", api.memcpyDtoH, missing);
+  bind(l, "cuMemcpyAsync", api.memcpyAsync, missing);
+  bind(l, "cuMemsetD32Async", api.memsetD32Async, missing);
+  bind(l, "cuMemsetD16Async", api.memsetD16Async, missing);
+  bind(l, "cuStreamCreate", api.streamCreate, missing);
+  bind(l, "cuStreamSynchronize", api.streamSynchronize, missing);
+  bind(l, "cuStreamWaitEvent", api.streamWaitEvent, missing);
+  bind(l, "cuEventCreate", api.eventCreate, missing);
+  bind(l, "cuEventDestroy_v2", api.eventDestroy, missing);
+  bind(l, "cuEventRecord", api.eventRecord, missing);
+  bind(l, "cuEventSynchronize", api.eventSynchronize, missing);
+  bind(l, "cuGetErrorString", api.getErrorString, missing);
+  if (!missing.empty()) {
+    error = "libcuda.so.1 has no " + missing + " (driver too old)";
+    return false;
+  }
+  return true;
+}
+
+bool loadHIP(DriverAPI &api, std::string &error) {
+  api.vendor = "HIP";
+  api.library = dlopen("libamdhip64.so", RTLD_NOW | RTLD_LOCAL);
+  if (!api.library)
+    api.library = dlopen("libamdhip64.so.6", RTLD_NOW | RTLD_LOCAL);
+  if (!api.library)
+    api.library = dlopen("libamdhip64.so.5", RTLD_NOW | RTLD_LOCAL);
+  if (!api.library) {
+    error = "cannot load libamdhip64.so (no ROCm/HIP runtime on this machine)";
+    return false;
+  }
+  std::string missing;
+  void *l = api.library;
+  bind(l, "hipInit", api.init, missing);
+  bind(l, "hipDeviceGet", api.deviceGet, missing);
+  bind(l, "hipDeviceGetName", api.deviceGetName, missing);
+  bind(l, "hipDeviceGetAttribute", api.deviceGetAttribute, missing);
+  bind(l, "hipSetDevice", api.setDevice, missing);
+  bind(l, "hipModuleLoadData", api.moduleLoadData, missing);
+  bind(l, "hipModuleUnload", api.moduleUnload, missing);
+  bind(l, "hipModuleGetFunction", api.moduleGetFunction, missing);
+  bind(l, "hipModuleLaunchKernel", api.launchKernel, missing);
+  bind(l, "hipMalloc", api.memAlloc, missing);
+  bind(l, "hipFree", api.memFree, missing);
+  bind(l, "hipMemcpyHtoD", api.memcpyHtoD, missing);
+  bind(l, "hipMemcpyDtoH", api.memcpyDtoH, missing);
+  // hipMemcpyAsync takes a direction; hipMemcpyDefault (4) lets unified
+  // addressing decide, like cuMemcpyAsync.
+  bind(l, "hipMemsetD32Async", api.memsetD32Async, missing);
+  bind(l, "hipMemsetD16Async", api.memsetD16Async, missing);
+  bind(l, "hipStreamCreateWithFlags", api.streamCreate, missing);
+  bind(l, "hipStreamSynchronize", api.streamSynchronize, missing);
+  bind(l, "hipStreamWaitEvent", api.streamWaitEvent, missing);
+  bind(l, "hipEventCreateWithFlags", api.eventCreate, missing);
+  bind(l, "hipEventDestroy", api.eventDestroy, missing);
+  bind(l, "hipEventRecord", api.eventRecord, missing);
+  bind(l, "hipEventSynchronize", api.eventSynchronize, missing);
+  bind(l, "hipGetErrorString", api.hipErrorString, missing);
+  if (!missing.empty()) {
+    error = "libamdhip64 has no " + missing;
+    return false;
+  }
+  return true;
+}
+
+/// The device an executor runs on, with its stream and a caching
+/// allocator. The mgpu* functions below reach it through `current`.
+struct Device {
+  DriverAPI api;
+  void *stream = nullptr;
+  std::string name, arch;
+  /// The first driver error since the last check, with what failed.
+  std::string error;
+  /// Freed blocks by size, and the size of each live block.
+  std::multimap<size_t, void *> cached;
+  std::unordered_map<void *, size_t> live;
+  size_t cachedBytes = 0;
+  std::mutex mutex;
+
+  bool check(int status, const char *what) {
+    if (status == 0)
+      return true;
+    if (error.empty()) {
+      const char *text = nullptr;
+      if (api.getErrorString)
+        api.getErrorString(status, &text);
+      else if (api.hipErrorString)
+        text = api.hipErrorString(status);
+      error = std::string(what) + ": " + (text ? text : "error") + " (" +
+              std::to_string(status) + ")";
+    }
+    return false;
+  }
+
+  void *allocate(size_t bytes) {
+    std::lock_guard<std::mutex> lock(mutex);
+    bytes = (bytes + 511) / 512 * 512;
+    if (bytes == 0)
+      bytes = 512;
+    // A cached block of the same size, or one at most twice as large.
+    auto it = cached.lower_bound(bytes);
+    if (it != cached.end() && it->first <= 2 * bytes) {
+      void *p = it->second;
+      live[p] = it->first;
+      cachedBytes -= it->first;
+      cached.erase(it);
+      return p;
+    }
+    void *p = nullptr;
+    int status = api.memAlloc(&p, bytes);
+    if (status != 0 && !cached.empty()) {
+      // Out of memory with blocks cached: give them back and try again.
+      api.streamSynchronize(stream);
+      for (auto &[size, block] : cached)
+        api.memFree(block);
+      cached.clear();
+      cachedBytes = 0;
+      status = api.memAlloc(&p, bytes);
+    }
+    if (!check(status, "device allocation"))
+      return nullptr;
+    live[p] = bytes;
+    return p;
+  }
+
+  void release(void *p) {
+    if (!p)
+      return;
+    std::lock_guard<std::mutex> lock(mutex);
+    auto it = live.find(p);
+    if (it == live.end())
+      return;
+    cached.insert({it->second, p});
+    cachedBytes += it->second;
+    live.erase(it);
+  }
+};
+
+Device *current = nullptr;
+
+} // namespace
+
+// Upstream MLIR's GPU runtime interface, as gpu-to-llvm calls it.
+extern "C" {
+
+__attribute__((visibility("default"))) void *mgpuModuleLoad(void *data,
+                                                            size_t) {
+  if (!current)
+    return nullptr;
+  void *module = nullptr;
+  current->check(current->api.moduleLoadData(&module, data),
+                 "loading the device code (built for another GPU?)");
+  return module;
+}
+
+__attribute__((visibility("default"))) void *
+mgpuModuleLoadJIT(void *data, int) {
+  return mgpuModuleLoad(data, 0);
+}
+
+__attribute__((visibility("default"))) void mgpuModuleUnload(void *module) {
+  if (current && module)
+    current->api.moduleUnload(module);
+}
+
+__attribute__((visibility("default"))) void *
+mgpuModuleGetFunction(void *module, const char *name) {
+  if (!current || !module)
+    return nullptr;
+  void *function = nullptr;
+  current->check(current->api.moduleGetFunction(&function, module, name),
+                 name);
+  return function;
+}
+
+__attribute__((visibility("default"))) void
+mgpuLaunchKernel(void *function, intptr_t gridX, intptr_t gridY,
+                 intptr_t gridZ, intptr_t blockX, intptr_t blockY,
+                 intptr_t blockZ, int32_t smem, void *stream, void **params,
+                 void **extra, size_t) {
+  if (!current || !function)
+    return;
+  current->check(current->api.launchKernel(
+                     function, gridX, gridY, gridZ, blockX, blockY, blockZ,
+                     smem, stream, params, extra),
+                 "kernel launch");
+}
+
+__attribute__((visibility("default"))) void *mgpuStreamCreate() {
+  return current ? current->stream : nullptr;
+}
+
+__attribute__((visibility("default"))) void mgpuStreamDestroy(void *) {}
+
+// Skipped: see the file comment (one stream, ordered frees).
+__attribute__((visibility("default"))) void mgpuStreamSynchronize(void *) {}
+
+__attribute__((visibility("default"))) void mgpuStreamWaitEvent(void *stream,
+                                                                void *event) {
+  if (current)
+    current->check(current->api.streamWaitEvent(stream, event, 0),
+                   "stream wait");
+}
+
+__attribute__((visibility("default"))) void *mgpuEventCreate() {
+  void *event = nullptr;
+  // Disable timing (2 on both APIs): these only order work.
+  if (current)
+    current->check(current->api.eventCreate(&event, 2), "event creation");
+  return event;
+}
+
+__attribute__((visibility("default"))) void mgpuEventDestroy(void *event) {
+  if (current && event)
+    current->api.eventDestroy(event);
+}
+
+__attribute__((visibility("default"))) void mgpuEventSynchronize(void *event) {
+  if (current && event)
+    current->check(current->api.eventSynchronize(event), "event wait");
+}
+
+__attribute__((visibility("default"))) void mgpuEventRecord(void *event,
+                                                            void *stream) {
+  if (current && event)
+    current->check(current->api.eventRecord(event, stream), "event record");
+}
+
+__attribute__((visibility("default"))) void *
+mgpuMemAlloc(uint64_t bytes, void *, bool) {
+  return current ? current->allocate(bytes) : nullptr;
+}
+
+__attribute__((visibility("default"))) void mgpuMemFree(void *p, void *) {
+  if (current)
+    current->release(p);
+}
+
+__attribute__((visibility("default"))) void
+mgpuMemcpy(void *dst, void *src, size_t bytes, void *stream) {
+  if (!current)
+    return;
+  if (current->api.memcpyAsync) {
+    current->check(current->api.memcpyAsync(dst, src, bytes, stream),
+                   "device copy");
+    return;
+  }
+  // HIP: hipMemcpyAsync(dst, src, bytes, hipMemcpyDefault, stream).
+  using HipCopy = int (*)(void *, const void *, size_t, int, void *);
+  static auto copy = reinterpret_cast<HipCopy>(
+      dlsym(current->api.library, "hipMemcpyAsync"));
+  if (copy)
+    current->check(copy(dst, src, bytes, 4, stream), "device copy");
+}
+
+__attribute__((visibility("default"))) void
+mgpuMemset32(void *dst, unsigned value, size_t count, void *stream) {
+  if (current)
+    current->check(current->api.memsetD32Async(dst, value, count, stream),
+                   "device memset");
+}
+
+__attribute__((visibility("default"))) void
+mgpuMemset16(void *dst, unsigned short value, size_t count, void *stream) {
+  if (current)
+    current->check(current->api.memsetD16Async(dst, value, count, stream),
+                   "device memset");
+}
+
+__attribute__((visibility("default"))) void mgpuSetDefaultDevice(int32_t) {}
+
+} // extern "C"
+
+namespace {
+
+class GPUExecutor : public Executor {
+public:
+  GPUExecutor(std::unique_ptr<Device> device, void *library)
+      : device(std::move(device)), library(library) {}
+  ~GPUExecutor() override {
+    current = device.get();
+    if (library)
+      dlclose(library); // unloads the device module
+    current = nullptr;
+  }
+
+  bool call(const EntryPoint &entry, std::vector<HostTensor> &args,
+            std::vector<HostTensor> &results, std::string &error) override {
+    using Wrapper = void (*)(void **);
+    auto fn = reinterpret_cast<Wrapper>(dlsym(library, entry.wrapper.c_str()));
+    if (!fn) {
+      error = "kernels.so has no " + entry.wrapper +
+              " (the bundle is incomplete or from another version)";
+      return false;
+    }
+    if (args.size() != entry.args.size() ||
+        results.size() != entry.results.size()) {
+      error = entry.name + ": wrong number of arguments or results";
+      return false;
+    }
+    Device &d = *device;
+    current = &d;
+    std::vector<void *> buffers;
+    std::vector<std::vector<int64_t>> descriptors;
+    auto describe = [&](HostTensor &t, bool upload) {
+      void *p = d.allocate(t.bytes.size());
+      buffers.push_back(p);
+      if (p && upload && !t.bytes.empty())
+        d.check(d.api.memcpyHtoD(p, t.bytes.data(), t.bytes.size()),
+                "copy to the device");
+      size_t rank = t.shape.size();
+      std::vector<int64_t> desc(3 + 2 * rank);
+      desc[0] = desc[1] = reinterpret_cast<int64_t>(p);
+      int64_t stride = 1;
+      for (size_t i = rank; i-- > 0;) {
+        desc[3 + i] = t.shape[i];
+        desc[3 + rank + i] = stride;
+        stride *= t.shape[i];
+      }
+      descriptors.push_back(std::move(desc));
+    };
+    for (HostTensor &t : args)
+      describe(t, true);
+    for (HostTensor &t : results)
+      describe(t, false);
+    // For tests: results start as all-ones bits (NaN for floats), so that
+    // an output no kernel writes cannot pass for a right one.
+    if (std::getenv("ASTER_POISON_RESULTS"))
+      for (size_t i = 0; i < results.size(); ++i)
+        if (buffers[args.size() + i])
+          d.check(d.api.memsetD32Async(buffers[args.size() + i], 0xffffffffu,
+                                       (results[i].bytes.size() + 3) / 4,
+                                       d.stream),
+                  "poisoning the results");
+    bool ok = d.error.empty();
+    if (ok) {
+      std::vector<void *> pointers;
+      for (auto &desc : descriptors)
+        pointers.push_back(desc.data());
+      fn(pointers.data());
+      d.check(d.api.streamSynchronize(d.stream), entry.name.c_str());
+      for (size_t i = 0; i < results.size() && d.error.empty(); ++i)
+        if (!results[i].bytes.empty())
+          d.check(d.api.memcpyDtoH(results[i].bytes.data(),
+                                   buffers[args.size() + i],
+                                   results[i].bytes.size()),
+                  "copy to the host");
+    }
+    for (void *p : buffers)
+      d.release(p);
+    if (!d.error.empty()) {
+      error = d.api.vendor + " on " + d.name + ": " + d.error;
+      d.error.clear();
+      return false;
+    }
+    return true;
+  }
+
+private:
+  std::unique_ptr<Device> device;
+  void *library;
+};
+
+} // namespace
+
+std::unique_ptr<Executor>
+aster::runtime::createGPUExecutor(const Bundle &bundle, std::string &error) {
+  auto device = std::make_unique<Device>();
+  DriverAPI &api = device->api;
+  bool cuda = bundle.runtime == "cuda";
+  if (!(cuda ? loadCUDA(api, error) : loadHIP(api, error))) {
+    error += ": bundle for " + bundle.target + " cannot run here";
+    return nullptr;
+  }
+  Device &d = *device;
+  int ordinal = 0;
+  if (!d.check(api.init(0), "initialisation") ||
+      !d.check(api.deviceGet(&ordinal, 0), "no GPU")) {
+    error = api.vendor + ": " + d.error + " (bundle for " + bundle.target + ")";
+    return nullptr;
+  }
+  char name[256] = {0};
+  api.deviceGetName(name, sizeof(name) - 1, ordinal);
+  d.name = name;
+  if (cuda) {
+    // Compute capability major (75) and minor (76): a cubin runs only on
+    // its own architecture.
+    int major = 0, minor = 0;
+    api.deviceGetAttribute(&major, 75, ordinal);
+    api.deviceGetAttribute(&minor, 76, ordinal);
+    d.arch = "sm_" + std::to_string(major * 10 + minor);
+    if (d.arch != bundle.target) {
+      error = "bundle for " + bundle.target + ", but this GPU is " + d.name +
+              " (" + d.arch + "): recompile with --target=" + d.arch;
+      return nullptr;
+    }
+    void *context = nullptr;
+    if (!d.check(api.primaryCtxRetain(&context, ordinal), "context") ||
+        !d.check(api.ctxSetCurrent(context), "context")) {
+      error = "CUDA on " + d.name + ": " + d.error;
+      return nullptr;
+    }
+  } else if (!d.check(api.setDevice(ordinal), "device")) {
+    error = "HIP on " + d.name + ": " + d.error;
+    return nullptr;
+  }
+  if (!d.check(api.streamCreate(&d.stream, 0), "stream creation")) {
+    error = api.vendor + " on " + d.name + ": " + d.error;
+    return nullptr;
+  }
+  // Opening kernels.so loads its device binary through mgpuModuleLoad.
+  current = &d;
+  void *library = dlopen(bundle.kernels.c_str(), RTLD_NOW | RTLD_LOCAL);
+  if (!library) {
+    const char *why = dlerror();
+    error = bundle.kernels + ": cannot load kernels (" +
+            (why ? why : "unknown error") + ")";
+    return nullptr;
+  }
+  if (!d.error.empty()) {
+    error = api.vendor + " on " + d.name + ": " + d.error;
+    dlclose(library);
+    return nullptr;
+  }
+  return std::make_unique<GPUExecutor>(std::move(device), library);
+}
