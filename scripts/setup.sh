@@ -10,7 +10,7 @@ APT_PACKAGES=(
   cmake ninja-build ccache git
   clang-22 lld-22 llvm-22-dev llvm-22-tools libmlir-22-dev mlir-22-tools libomp-22-dev
   nlohmann-json3-dev libonnx-dev libonnx-testdata libprotobuf-dev protobuf-compiler
-  python3 python3-venv
+  python3 python3-venv rocm-device-libs
 )
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do

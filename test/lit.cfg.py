@@ -35,3 +35,23 @@ tools = ["aster-compile", "aster-opt", "aster-reference", "aster-run"]
 llvm_config.add_tool_substitutions(tools, tool_dirs)
 llvm_config.with_environment("PATH", config.aster_tools_dir, append_path=True)
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
+
+# GPU toolchains and devices. Device code generation needs the vendor's
+# toolkit pieces (ptxas and libdevice; the ROCm device libraries, which
+# scripts/setup.sh installs from Debian); running needs the GPU itself.
+# Tests that need one say REQUIRES: and are reported unsupported elsewhere.
+import shutil
+import subprocess
+
+cuda_root = os.environ.get("CUDA_HOME", "/usr/local/cuda")
+if os.access(os.path.join(cuda_root, "bin", "ptxas"), os.X_OK) and \
+        os.path.isdir(os.path.join(cuda_root, "nvvm", "libdevice")):
+    config.available_features.add("cuda-toolkit")
+for rocm in (os.environ.get("ROCM_PATH", "/opt/rocm"), "/usr/lib/x86_64-linux-gnu", "/usr"):
+    if os.path.exists(os.path.join(rocm, "amdgcn", "bitcode", "ocml.bc")):
+        config.available_features.add("rocm-device-libs")
+        break
+if shutil.which("nvidia-smi"):
+    probe = subprocess.run(["nvidia-smi", "-L"], capture_output=True, text=True)
+    if probe.returncode == 0 and "GPU" in probe.stdout:
+        config.available_features.add("gpu")

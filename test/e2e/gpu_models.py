@@ -1,4 +1,4 @@
-# REQUIRES: gpu
+# REQUIRES: gpu, cuda-toolkit
 # RUN: %python %s
 """Tiny GPT-2 and tiny LLaMA compiled for a GPU, against the reference
 interpreter (f64) and the CPU bundle on the same seeded weights and tokens:

@@ -224,6 +224,42 @@ def GPUMapLoops : Pass<"aster-gpu-map-loops", "::mlir::ModuleOp"> {
   ];
 }
 
+def GPURowKernels : Pass<"aster-gpu-row-kernels", "::mlir::ModuleOp"> {
+  let summary = "Row kernels on the GPU: one block per row, block-wide reductions";
+  let description = [{
+    Runs on bufferized IR, before the arenas are planned. A kernel of kind
+    `reduction` whose ops share their leading parallel loops (the rows) and
+    whose other loops (the columns) are, per op, all parallel or all
+    reductions becomes one `scf.parallel` over rows mapped to blocks, with
+    a nested `scf.parallel` over the block's threads: each op is a loop in
+    which thread t handles columns t, t + T, ... (coalesced), a reduction
+    is a per-thread partial from the combiner's neutral element combined by
+    `gpu.all_reduce` and folded into the output by thread 0, and a
+    `gpu.barrier` separates consecutive ops. An elementwise op whose result
+    only later ops of the kernel read is not materialized: its payload is
+    recomputed at each read. The block has between 64 and 1024 threads,
+    about a quarter of the widest row. Kernels of another shape are left to
+    `aster-gpu-map-loops`.
+  }];
+  let dependentDialects = [
+    "::mlir::gpu::GPUDialect", "::mlir::scf::SCFDialect",
+    "::mlir::affine::AffineDialect", "::mlir::memref::MemRefDialect"
+  ];
+}
+
+def GPULowerBlockReductions : Pass<"aster-gpu-lower-block-reductions", "::mlir::gpu::GPUModuleOp"> {
+  let summary = "Lower gpu.all_reduce to warp shuffles and shared memory";
+  let description = [{
+    Runs on the device module after kernel outlining and scf-to-cf (the
+    lowering splits blocks): each `gpu.all_reduce`
+    of a kernel becomes upstream's lowering (a shuffle tree within each
+    warp, the warps' partials through a workgroup buffer, a final shuffle
+    tree), which the NVVM and ROCDL conversions then lower to
+    `shfl.sync` / `ds_bpermute`.
+  }];
+  let dependentDialects = ["::mlir::gpu::GPUDialect", "::mlir::memref::MemRefDialect", "::mlir::arith::ArithDialect", "::mlir::cf::ControlFlowDialect"];
+}
+
 def GPUHostMemory : Pass<"aster-gpu-host-memory", "::mlir::ModuleOp"> {
   let summary = "Put the host code's buffers in device memory";
   let description = [{

@@ -95,12 +95,26 @@ struct GPUHostMemoryPass
       if (isa<gpu::LaunchOp>(op))
         return WalkResult::advance();
       if (auto alloc = dyn_cast<memref::AllocOp>(op)) {
+        // One the arenas did not take: freed when the function returns.
+        if (alloc->getBlock() != &body)
+          return op->emitError()
+                 << "GPU code generation: @" << func.getSymName()
+                 << " allocates inside a host region";
         OpBuilder builder(alloc);
         Value device = deviceAlloc(builder, alloc.getLoc(), alloc.getType(),
                                    alloc.getDynamicSizes(),
                                    alloc.getSymbolOperands());
         alloc.getResult().replaceAllUsesWith(device);
         alloc.erase();
+        bool freed = llvm::any_of(device.getUsers(), [](Operation *user) {
+          return isa<memref::DeallocOp, gpu::DeallocOp>(user);
+        });
+        if (!freed)
+          func.walk([&](func::ReturnOp ret) {
+            OpBuilder at(ret);
+            gpu::DeallocOp::create(at, ret.getLoc(), Type(), ValueRange{},
+                                   device);
+          });
         return WalkResult::skip();
       }
       if (auto dealloc = dyn_cast<memref::DeallocOp>(op)) {

@@ -87,7 +87,8 @@ struct GPUMapLoopsPass
         return signalPassFailure();
       for (auto loop : llvm::make_early_inc_range(
                func.getBody().front().getOps<scf::ParallelOp>()))
-        mapLoop(loop);
+        if (!loop->hasAttr(gpu::getMappingAttrName())) // not a strategy's
+          mapLoop(loop);
       cloneGlobalsIntoLoops(func, symbols);
     }
   }

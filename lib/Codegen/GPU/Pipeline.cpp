@@ -59,13 +59,18 @@ void mlir::aster::buildGPUBufferPipeline(OpPassManager &pm) {
   outParams.hoistStaticAllocs = true;
   outParams.modifyPublicFunctions = true;
   pm.addPass(bufferization::createBufferResultsToOutParamsPass(outParams));
+  // Strategies for kernel families, before the arenas (a strategy's
+  // launch keeps its buffers live together).
+  pm.addPass(createGPURowKernels());
+  pm.addPass(createCanonicalizerPass());
   pm.addPass(createCPUPlanArena());
 }
 
 void mlir::aster::buildGPULLVMPipeline(OpPassManager &pm,
                                        const GPUTarget &target) {
-  bufferization::BufferDeallocationPipelineOptions dealloc;
-  bufferization::buildBufferDeallocationPipeline(pm, dealloc);
+  // No buffer deallocation pipeline: the arenas hold every static
+  // temporary, and aster-gpu-host-memory frees what is left when its
+  // function returns (the pipeline cannot see through gpu.barrier).
   pm.addPass(createConvertBufferizationToMemRefPass());
   pm.addPass(createCopiesToLinalg());
   pm.addPass(createForallToParallelLoopPass());
@@ -80,6 +85,8 @@ void mlir::aster::buildGPULLVMPipeline(OpPassManager &pm,
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());
   pm.addPass(createSCFToControlFlowPass());
+  // After scf-to-cf: the lowering splits the kernel's blocks.
+  pm.addNestedPass<gpu::GPUModuleOp>(createGPULowerBlockReductions());
   // bf16 <-> f32 as integer operations; 16-bit arithmetic is done in f32.
   arith::ArithExpandOpsPassOptions expand;
   expand.includeBf16 = true;

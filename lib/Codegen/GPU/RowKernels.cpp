@@ -1,0 +1,468 @@
+//===- RowKernels.cpp - Row kernels: one block per row --------------------===//
+//
+// The GPU strategy for row kernels (norms, softmax, cross-entropy and the
+// elementwise steps fused with them): one block per row, its threads
+// striding over the row's columns (consecutive threads on consecutive
+// elements, so every access is coalesced), each reduction a per-thread
+// partial combined across the block by `gpu.all_reduce` (warp shuffles,
+// then shared memory). Elementwise intermediates are not written to memory:
+// their payload is recomputed where they are read, so a row is read from
+// global memory once per reduction that needs it (later reads of the row
+// hit the cache) and written once.
+//
+//===----------------------------------------------------------------------===//
+
+#include "aster/Codegen/KernelShapes.h"
+#include "aster/Codegen/Passes.h"
+
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/GPU/Transforms/ParallelLoopMapper.h"
+#include "mlir/Dialect/Linalg/Transforms/Transforms.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+#include "mlir/Interfaces/ViewLikeInterface.h"
+#include "llvm/ADT/TypeSwitch.h"
+
+namespace mlir::aster {
+#define GEN_PASS_DEF_GPUROWKERNELS
+#include "aster/Codegen/Passes.h.inc"
+} // namespace mlir::aster
+
+using namespace mlir;
+using namespace mlir::aster;
+
+namespace {
+
+enum class OpShape { Scalar, Parallel, Reduce };
+
+struct RowOp {
+  linalg::GenericOp op;
+  OpShape shape;
+  SmallVector<int64_t> columnSizes;
+  int64_t columns = 1; // product of columnSizes
+  Operation *combiner = nullptr;
+  gpu::AllReduceOperation reduction = gpu::AllReduceOperation::ADD;
+};
+
+/// The buffer a view reads, through view-like ops.
+Value rootOf(Value v) {
+  while (Operation *def = v.getDefiningOp()) {
+    auto view = dyn_cast<ViewLikeOpInterface>(def);
+    if (!view)
+      break;
+    v = view.getViewSource();
+  }
+  return v;
+}
+
+std::optional<gpu::AllReduceOperation> allReduceKind(Operation *combiner) {
+  return llvm::TypeSwitch<Operation *, std::optional<gpu::AllReduceOperation>>(
+             combiner)
+      .Case([](arith::AddFOp) { return gpu::AllReduceOperation::ADD; })
+      .Case([](arith::AddIOp) { return gpu::AllReduceOperation::ADD; })
+      .Case([](arith::MulFOp) { return gpu::AllReduceOperation::MUL; })
+      .Case([](arith::MaximumFOp) { return gpu::AllReduceOperation::MAXIMUMF; })
+      .Case([](arith::MinimumFOp) { return gpu::AllReduceOperation::MINIMUMF; })
+      .Case([](arith::MaxNumFOp) { return gpu::AllReduceOperation::MAXNUMF; })
+      .Case([](arith::MinNumFOp) { return gpu::AllReduceOperation::MINNUMF; })
+      .Case([](arith::MaxSIOp) { return gpu::AllReduceOperation::MAXSI; })
+      .Case([](arith::MinSIOp) { return gpu::AllReduceOperation::MINSI; })
+      .Default([](Operation *) { return std::nullopt; });
+}
+
+/// The op of a reduction's payload that folds the output value into the
+/// yielded one: `out = combiner(out, f(inputs))`.
+Operation *findCombiner(linalg::GenericOp op) {
+  Block &body = op.getRegion().front();
+  auto yield = cast<linalg::YieldOp>(body.getTerminator());
+  if (yield.getNumOperands() != 1 || op.getNumDpsInits() != 1)
+    return nullptr;
+  BlockArgument out = body.getArgument(op.getNumDpsInputs());
+  Operation *combiner = yield.getOperand(0).getDefiningOp();
+  if (!combiner || combiner->getBlock() != &body ||
+      combiner->getNumOperands() != 2 || !allReduceKind(combiner))
+    return nullptr;
+  Value other = combiner->getOperand(0) == out   ? combiner->getOperand(1)
+                : combiner->getOperand(1) == out ? combiner->getOperand(0)
+                                                 : Value();
+  if (!other || !out.hasOneUse())
+    return nullptr;
+  return combiner;
+}
+
+struct Emitter {
+  OpBuilder &b;
+  Location loc;
+  /// Producers whose values are recomputed at their reads, by the buffer
+  /// they would have written.
+  DenseMap<Value, linalg::GenericOp> recomputed;
+
+  Value index(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
+
+  SmallVector<Value> apply(AffineMap map, ArrayRef<Value> ivs) {
+    SmallVector<Value> out;
+    for (AffineExpr e : map.getResults())
+      out.push_back(affine::AffineApplyOp::create(
+          b, loc, AffineMap::get(map.getNumDims(), 0, e), ivs));
+    return out;
+  }
+
+  /// `linear` as coordinates in `sizes` (row-major).
+  SmallVector<Value> delinearize(Value linear, ArrayRef<int64_t> sizes) {
+    SmallVector<Value> out(sizes.size());
+    for (size_t i = sizes.size(); i-- > 0;) {
+      Value size = index(sizes[i]);
+      out[i] = i ? arith::RemUIOp::create(b, loc, linear, size).getResult()
+                 : linear;
+      if (i)
+        linear = arith::DivUIOp::create(b, loc, linear, size);
+    }
+    return out;
+  }
+
+  Value read(linalg::GenericOp op, OpOperand &operand, ArrayRef<Value> ivs) {
+    SmallVector<Value> indices =
+        apply(op.getMatchingIndexingMap(&operand), ivs);
+    auto it = recomputed.find(operand.get());
+    if (it != recomputed.end())
+      return payload(it->second, indices, {})[0];
+    return memref::LoadOp::create(b, loc, operand.get(), indices);
+  }
+
+  /// The payload of `op` at iteration point `ivs`; the output block
+  /// arguments are `outs` when given, else the outputs' current values.
+  SmallVector<Value> payload(linalg::GenericOp op, ArrayRef<Value> ivs,
+                             ArrayRef<Value> outs) {
+    Block &body = op.getRegion().front();
+    IRMapping mapping;
+    for (OpOperand *input : op.getDpsInputOperands()) {
+      BlockArgument arg = body.getArgument(input->getOperandNumber());
+      if (arg.use_empty())
+        continue;
+      if (!isa<MemRefType>(input->get().getType()))
+        mapping.map(arg, input->get()); // a scalar operand
+      else
+        mapping.map(arg, read(op, *input, ivs));
+    }
+    for (auto [i, init] : llvm::enumerate(op.getDpsInitsMutable())) {
+      BlockArgument arg = body.getArgument(op.getNumDpsInputs() + i);
+      if (arg.use_empty())
+        continue;
+      mapping.map(arg, !outs.empty() ? outs[i] : read(op, init, ivs));
+    }
+    for (Operation &inner : body.without_terminator()) {
+      if (auto idx = dyn_cast<linalg::IndexOp>(inner)) {
+        mapping.map(idx.getResult(), ivs[idx.getDim()]);
+        continue;
+      }
+      b.clone(inner, mapping);
+    }
+    SmallVector<Value> results;
+    for (Value v : body.getTerminator()->getOperands())
+      results.push_back(mapping.lookupOrDefault(v));
+    return results;
+  }
+
+  void write(linalg::GenericOp op, ArrayRef<Value> values,
+             ArrayRef<Value> ivs) {
+    for (auto [i, init] : llvm::enumerate(op.getDpsInitsMutable()))
+      memref::StoreOp::create(b, loc, values[i], init.get(),
+                              apply(op.getMatchingIndexingMap(&init), ivs));
+  }
+};
+
+struct GPURowKernelsPass
+    : mlir::aster::impl::GPURowKernelsBase<GPURowKernelsPass> {
+  using GPURowKernelsBase::GPURowKernelsBase;
+
+  void runOnOperation() override {
+    for (auto kernel : getOperation().getOps<func::FuncOp>()) {
+      auto kind = kernel->getAttrOfType<StringAttr>("aster.kernel");
+      if (kind && kind.getValue() == "reduction")
+        (void)rewrite(kernel);
+    }
+  }
+
+  /// Rewrites `kernel` when it has the shape of a row kernel; leaves it to
+  /// the generic strategy otherwise.
+  LogicalResult rewrite(func::FuncOp kernel) {
+    Block &body = kernel.getBody().front();
+    SmallVector<linalg::LinalgOp> linalgOps;
+    for (Operation &op : body) {
+      if (auto l = dyn_cast<linalg::LinalgOp>(op)) {
+        if (!l.hasPureBufferSemantics())
+          return failure();
+        linalgOps.push_back(l);
+        continue;
+      }
+      if (!isa<memref::AllocOp, memref::GetGlobalOp, ViewLikeOpInterface,
+               func::ReturnOp>(op) &&
+          !isMemoryEffectFree(&op))
+        return failure();
+    }
+    if (linalgOps.empty())
+      return failure();
+    // The rows: the leading parallel loops every op shares.
+    unsigned rows = ~0u;
+    for (linalg::LinalgOp op : linalgOps)
+      rows = std::min(rows, leadingRowLoops(op));
+    if (rows == 0 || rows == ~0u)
+      return failure();
+    SmallVector<int64_t> rowSizes =
+        linalgOps.front().getStaticLoopRanges();
+    rowSizes.resize(rows);
+    for (linalg::LinalgOp op : linalgOps) {
+      SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+      if (ShapedType::isDynamicShape(ranges) ||
+          !llvm::equal(ArrayRef(ranges).take_front(rows), rowSizes))
+        return failure();
+    }
+    // Every op as a generic; each one's columns all parallel or all
+    // reductions.
+    IRRewriter rewriter(kernel.getContext());
+    SmallVector<RowOp> plan;
+    bool anyReduction = false;
+    for (linalg::LinalgOp op : linalgOps) {
+      auto generic = dyn_cast<linalg::GenericOp>(op.getOperation());
+      if (!generic) {
+        rewriter.setInsertionPoint(op);
+        FailureOr<linalg::GenericOp> g = linalg::generalizeNamedOp(rewriter, op);
+        if (failed(g))
+          return failure();
+        generic = *g;
+      }
+      RowOp r{generic, OpShape::Scalar, {}, 1, nullptr};
+      SmallVector<utils::IteratorType> kinds = generic.getIteratorTypesArray();
+      SmallVector<int64_t> ranges = generic.getStaticLoopRanges();
+      bool parallel = false, reduction = false;
+      for (unsigned d = rows; d < kinds.size(); ++d) {
+        r.columnSizes.push_back(ranges[d]);
+        r.columns *= ranges[d];
+        (kinds[d] == utils::IteratorType::parallel ? parallel : reduction) =
+            true;
+      }
+      if (parallel && reduction)
+        return failure();
+      if (reduction) {
+        r.shape = OpShape::Reduce;
+        r.combiner = findCombiner(generic);
+        if (!r.combiner)
+          return failure();
+        r.reduction = *allReduceKind(r.combiner);
+        anyReduction = true;
+      } else if (parallel) {
+        r.shape = OpShape::Parallel;
+      }
+      plan.push_back(r);
+    }
+    if (!anyReduction)
+      return failure();
+
+    // What each op writes, by buffer; a block works on its own rows only,
+    // so a buffer the kernel writes must be read at the reader's rows.
+    DenseMap<Value, SmallVector<unsigned>> writers;
+    for (auto [i, r] : llvm::enumerate(plan))
+      for (OpOperand &init : r.op.getDpsInitsMutable())
+        writers[rootOf(init.get())].push_back(i);
+    for (RowOp &r : plan)
+      for (OpOperand *input : r.op.getDpsInputOperands()) {
+        if (!isa<MemRefType>(input->get().getType()) ||
+            !writers.count(rootOf(input->get())))
+          continue;
+        AffineMap map = r.op.getMatchingIndexingMap(input);
+        if (map.getNumResults() < rows)
+          return failure();
+        for (unsigned d = 0; d < rows; ++d)
+          if (map.getResult(d) != getAffineDimExpr(d, map.getContext()))
+            return failure();
+      }
+
+    // Elementwise producers read straight from the buffer they write are
+    // recomputed at each read instead.
+    DenseSet<unsigned> recomputed;
+    for (auto [i, r] : llvm::enumerate(plan)) {
+      if (r.shape != OpShape::Parallel || r.op.getNumDpsInits() != 1)
+        continue;
+      Value out = r.op.getDpsInitOperand(0)->get();
+      if (!out.getDefiningOp<memref::AllocOp>() ||
+          !r.op.getMatchingIndexingMap(r.op.getDpsInitOperand(0)).isIdentity() ||
+          r.op.getRegion().front().getArgument(r.op.getNumDpsInputs()).getUses().begin() !=
+              r.op.getRegion().front().getArgument(r.op.getNumDpsInputs()).getUses().end())
+        continue;
+      // Its only other users read it directly, after it.
+      bool ok = writers[out].size() == 1;
+      for (OpOperand &use : out.getUses()) {
+        auto reader = dyn_cast<linalg::GenericOp>(use.getOwner());
+        if (use.getOwner() == r.op)
+          continue;
+        if (!reader || !reader.isDpsInput(&use) ||
+            reader->isBeforeInBlock(r.op))
+          ok = false;
+      }
+      // Its inputs do not change after it.
+      for (OpOperand *input : r.op.getDpsInputOperands()) {
+        if (!isa<MemRefType>(input->get().getType()))
+          continue;
+        for (unsigned w : writers.lookup(rootOf(input->get())))
+          if (w > i)
+            ok = false;
+      }
+      if (ok)
+        recomputed.insert(i);
+    }
+
+    // One block per row; threads over the columns.
+    int64_t widest = 1;
+    for (RowOp &r : plan)
+      widest = std::max(widest, r.columns);
+    int64_t threads = std::clamp<int64_t>(
+        llvm::PowerOf2Ceil(std::max<int64_t>(widest / 4, 1)), 64, 1024);
+    int64_t rowCount = 1;
+    for (int64_t s : rowSizes)
+      rowCount *= s;
+
+    OpBuilder b(kernel.getContext());
+    b.setInsertionPointAfter(linalgOps.back());
+    Location loc = linalgOps.back()->getLoc();
+    Emitter e{b, loc, DenseMap<Value, linalg::GenericOp>()};
+    for (unsigned i : recomputed)
+      e.recomputed[plan[i].op.getDpsInitOperand(0)->get()] = plan[i].op;
+    auto blocks = scf::ParallelOp::create(b, loc, ValueRange{e.index(0)},
+                                          ValueRange{e.index(rowCount)},
+                                          ValueRange{e.index(1)});
+    b.setInsertionPointToStart(blocks.getBody());
+    auto lanes = scf::ParallelOp::create(b, loc, ValueRange{e.index(0)},
+                                         ValueRange{e.index(threads)},
+                                         ValueRange{e.index(1)});
+    MLIRContext *context = kernel.getContext();
+    AffineMap identity = AffineMap::getMultiDimIdentityMap(1, context);
+    (void)gpu::setMappingAttr(
+        blocks, {gpu::ParallelLoopDimMappingAttr::get(
+                    context, gpu::Processor::BlockX, identity, identity)});
+    (void)gpu::setMappingAttr(
+        lanes, {gpu::ParallelLoopDimMappingAttr::get(
+                   context, gpu::Processor::ThreadX, identity, identity)});
+    b.setInsertionPointToStart(lanes.getBody());
+    Value thread = lanes.getInductionVars()[0];
+    SmallVector<Value> rowIvs =
+        e.delinearize(blocks.getInductionVars()[0], rowSizes);
+    Value isFirst = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq,
+                                          thread, e.index(0));
+
+    for (auto [i, r] : llvm::enumerate(plan)) {
+      if (recomputed.contains(i))
+        continue;
+      emitOp(e, r, rowIvs, thread, threads, isFirst);
+      gpu::BarrierOp::create(b, loc);
+    }
+    for (auto [i, r] : llvm::enumerate(plan))
+      r.op->erase();
+    return success();
+  }
+
+  /// The ivs of a point: the row's, then `columns` at linear position
+  /// `linear` (zeros for a row-scalar op).
+  SmallVector<Value> pointAt(Emitter &e, const RowOp &r,
+                             ArrayRef<Value> rowIvs, Value linear) {
+    SmallVector<Value> ivs(rowIvs);
+    if (r.columnSizes.empty())
+      return ivs;
+    llvm::append_range(ivs, e.delinearize(linear, r.columnSizes));
+    return ivs;
+  }
+
+  void emitOp(Emitter &e, RowOp &r, ArrayRef<Value> rowIvs, Value thread,
+              int64_t threads, Value isFirst) {
+    OpBuilder &b = e.b;
+    Location loc = e.loc;
+    if (r.shape == OpShape::Scalar) {
+      auto once = scf::IfOp::create(b, loc, isFirst);
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(&once.getThenRegion().front());
+      SmallVector<Value> ivs = pointAt(e, r, rowIvs, e.index(0));
+      e.write(r.op, e.payload(r.op, ivs, {}), ivs);
+      return;
+    }
+    int64_t steps = (r.columns + threads - 1) / threads;
+    bool exact = r.columns % threads == 0;
+    if (r.shape == OpShape::Parallel) {
+      auto loop = scf::ForOp::create(b, loc, e.index(0), e.index(steps),
+                                     e.index(1));
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(loop.getBody());
+      Value linear = arith::AddIOp::create(
+          b, loc,
+          arith::MulIOp::create(b, loc, loop.getInductionVar(),
+                                e.index(threads)),
+          thread);
+      if (!exact) {
+        Value inside = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult,
+                                             linear, e.index(r.columns));
+        auto guardIf = scf::IfOp::create(b, loc, inside);
+        b.setInsertionPointToStart(&guardIf.getThenRegion().front());
+      }
+      SmallVector<Value> ivs = pointAt(e, r, rowIvs, linear);
+      e.write(r.op, e.payload(r.op, ivs, {}), ivs);
+      return;
+    }
+    // A reduction over the row: partials from the identity, combined
+    // across the block, then folded into the output's value.
+    Type type = r.combiner->getResult(0).getType();
+    std::optional<TypedAttr> neutral = arith::getNeutralElement(r.combiner);
+    Value identity = neutral ? arith::ConstantOp::create(b, loc, *neutral)
+                                   .getResult()
+                             : Value();
+    if (!identity) {
+      r.op->emitError("no neutral element for the reduction");
+      return signalPassFailure();
+    }
+    auto loop = scf::ForOp::create(b, loc, e.index(0), e.index(steps),
+                                   e.index(1), ValueRange{identity});
+    {
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(loop.getBody());
+      Value acc = loop.getRegionIterArgs()[0];
+      Value linear = arith::AddIOp::create(
+          b, loc,
+          arith::MulIOp::create(b, loc, loop.getInductionVar(),
+                                e.index(threads)),
+          thread);
+      Value next;
+      if (exact) {
+        next = e.payload(r.op, pointAt(e, r, rowIvs, linear), {acc})[0];
+      } else {
+        Value inside = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult,
+                                             linear, e.index(r.columns));
+        auto guardIf = scf::IfOp::create(b, loc, TypeRange{type}, inside,
+                                         /*withElseRegion=*/true);
+        b.setInsertionPointToStart(&guardIf.getThenRegion().front());
+        Value v = e.payload(r.op, pointAt(e, r, rowIvs, linear), {acc})[0];
+        scf::YieldOp::create(b, loc, v);
+        b.setInsertionPointToStart(&guardIf.getElseRegion().front());
+        scf::YieldOp::create(b, loc, acc);
+        b.setInsertionPointAfter(guardIf);
+        next = guardIf.getResult(0);
+      }
+      scf::YieldOp::create(b, loc, next);
+    }
+    Value total =
+        gpu::AllReduceOp::create(
+            b, loc, type, loop.getResult(0),
+            gpu::AllReduceOperationAttr::get(b.getContext(), r.reduction),
+            b.getUnitAttr())
+            .getResult();
+    auto once = scf::IfOp::create(b, loc, isFirst);
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(&once.getThenRegion().front());
+    SmallVector<Value> ivs = pointAt(e, r, rowIvs, e.index(0));
+    OpOperand &init = *r.op.getDpsInitOperand(0);
+    Value old = memref::LoadOp::create(
+        b, loc, init.get(), e.apply(r.op.getMatchingIndexingMap(&init), ivs));
+    IRMapping fold;
+    fold.map(r.combiner->getOperand(0), old);
+    fold.map(r.combiner->getOperand(1), total);
+    Value result = b.clone(*r.combiner, fold)->getResult(0);
+    e.write(r.op, {result}, ivs);
+  }
+};
+
+} // namespace
