@@ -69,12 +69,89 @@ def save_inputs(path, arrays):
                     for i, a in enumerate(arrays)])
 
 
+def T(shape, elem):
+    return "tensor<%s>" % "x".join([str(d) for d in shape] + [elem])
+
+
+def op_cases(rng):
+    """(name, [(array, elem)], body, [(ssa name, shape, elem)]): one kernel
+    family each, with sizes that leave partial blocks and partial rows."""
+    def x(*shape, elem="f32"):
+        a = rng.standard_normal(shape).astype(np.float32)
+        if elem == "bf16":  # values bf16 holds exactly
+            a = (a.view(np.uint32) & 0xFFFF0000).view(np.float32)
+        return (a, elem)
+    labels = rng.integers(0, 5000, (3, 4)).astype(np.int32)
+    labels[1, 2] = -100
+    ids = rng.integers(0, 300, (4, 9)).astype(np.int32)
+    return [
+        ("softmax f32", [x(6, 1000)],
+         "  %y = aster.softmax %a0, axis = 1 : tensor<6x1000xf32>", [("y", (6, 1000), "f32")]),
+        ("softmax bf16", [x(4, 4096, elem="bf16")],
+         "  %y = aster.softmax %a0, axis = 1 : tensor<4x4096xbf16>", [("y", (4, 4096), "bf16")]),
+        ("layer_norm", [x(5, 768), x(768), x(768)],
+         "  %y = aster.layer_norm %a0, %a1, %a2 epsilon = 1.0e-5 : tensor<5x768xf32>, tensor<768xf32>, tensor<768xf32>",
+         [("y", (5, 768), "f32")]),
+        ("rms_norm bf16", [x(3, 2, 4096, elem="bf16"), x(4096, elem="bf16")],
+         "  %y = aster.rms_norm %a0, %a1 : tensor<3x2x4096xbf16>, tensor<4096xbf16>",
+         [("y", (3, 2, 4096), "bf16")]),
+        ("cross_entropy fwd bwd", [x(3, 4, 5000), (labels, "i32"), x()],
+         "  %l, %s = aster.cross_entropy_fwd %a0, %a1 : tensor<3x4x5000xf32>, tensor<3x4xi32> -> tensor<f32>, tensor<3x4xf32>\n"
+         "  %d = aster.cross_entropy_bwd %a0, %a1, %s, %a2 : tensor<3x4x5000xf32>, tensor<3x4xi32>, tensor<3x4xf32>, tensor<f32> -> tensor<3x4x5000xf32>",
+         [("l", (), "f32"), ("s", (3, 4), "f32"), ("d", (3, 4, 5000), "f32")]),
+        ("matmul bias gelu", [x(2, 33, 70), x(70, 45), x(45)],
+         "  %m = aster.matmul %a0, %a1 : tensor<2x33x70xf32>, tensor<70x45xf32> -> tensor<2x33x45xf32>\n"
+         "  %b = aster.add %m, %a2 : tensor<2x33x45xf32>, tensor<45xf32> -> tensor<2x33x45xf32>\n"
+         "  %y = aster.gelu %b : tensor<2x33x45xf32>", [("y", (2, 33, 45), "f32")]),
+        ("matmul bf16", [x(64, 128, elem="bf16"), x(128, 96, elem="bf16")],
+         "  %y = aster.matmul %a0, %a1 : tensor<64x128xbf16>, tensor<128x96xbf16> -> tensor<64x96xbf16>",
+         [("y", (64, 96), "bf16")]),
+        ("embedding transpose add", [x(300, 64), (ids, "i32"), x(64)],
+         "  %e = aster.embedding %a0[%a1] : tensor<300x64xf32>, tensor<4x9xi32> -> tensor<4x9x64xf32>\n"
+         "  %t = aster.transpose %e, [1, 0, 2] : tensor<4x9x64xf32> -> tensor<9x4x64xf32>\n"
+         "  %y = aster.add %t, %a2 : tensor<9x4x64xf32>, tensor<64xf32> -> tensor<9x4x64xf32>",
+         [("y", (9, 4, 64), "f32")]),
+        ("reduce sum axes", [x(3, 37, 129)],
+         "  %y = aster.reduce sum %a0 axes = [0, 2] : tensor<3x37x129xf32> -> tensor<37xf32>",
+         [("y", (37,), "f32")]),
+    ]
+
+
 def prepare(folder, target, seed, bin_dir):
     """Compiles the bundles, runs the interpreter and the CPU bundle, and
     writes DIR/manifest.json describing every GPU call to check."""
     tool = lambda name, *a: sh(os.path.join(bin_dir, name), *a)
     os.makedirs(folder, exist_ok=True)
     cases = []
+    for k, (name, args, body, results) in enumerate(op_cases(np.random.default_rng(seed))):
+        tag = "op%d" % k
+        sig = ", ".join("%%a%d: %s" % (i, T(a.shape, e)) for i, (a, e) in enumerate(args))
+        rtypes = ", ".join(T(sh_, e) for _, sh_, e in results)
+        ir = os.path.join(folder, tag + ".mlir")
+        with open(ir, "w") as f:
+            f.write("func.func @forward(%s) -> (%s) {\n%s\n  return %s : %s\n}\n" % (
+                sig, rtypes, body, ", ".join("%" + n for n, _, _ in results), rtypes))
+        for t in ("cpu", target):
+            tool("aster-compile", ir, "--target=" + t, "-o",
+                 os.path.join(folder, "%s-%s" % (tag, t)))
+        ref_args = [ir, "--seed", str(seed), "-o", os.path.join(folder, tag + "-ref")]
+        for i, (a, _) in enumerate(args):
+            path = os.path.join(folder, "%s-arg%d.npy" % (tag, i))
+            np.save(path, a)
+            ref_args += ["-i", "%d=%s" % (i, path)]
+        tool("aster-reference", *ref_args)
+        want = numbered(os.path.join(folder, tag + "-ref"), "result")
+        save_inputs(os.path.join(folder, tag + ".in.safetensors"), [a for a, _ in args])
+        tool("aster-run", os.path.join(folder, tag + "-cpu"), "--call", "forward",
+             "--inputs", os.path.join(folder, tag + ".in.safetensors"),
+             "--outputs", os.path.join(folder, tag + ".cpu.safetensors"))
+        for i, w in enumerate(want):
+            np.save(os.path.join(folder, "%s.want%d.npy" % (tag, i)), narrow(w))
+        bf16 = any(e == "bf16" for _, _, e in results)
+        cases.append({"name": tag + " " + name, "file": tag, "bundle": "%s-%s" % (tag, target),
+                      "entry": "forward", "kind": "op",
+                      "dtype": "bfloat16" if bf16 else "float32",
+                      "results": len(want)})
     for model in ("tiny-gpt2", "tiny-llama"):
         for dtype in ("float32", "bfloat16"):
             tag = "%s-%s" % (model, dtype[:4] if dtype == "bfloat16" else "f32")
@@ -109,7 +186,8 @@ def prepare(folder, target, seed, bin_dir):
                 for i, w in enumerate(want):
                     np.save(os.path.join(folder, "%s.want%d.npy" % (name, i)),
                             narrow(w))
-                cases.append({"name": name, "bundle": "%s-%s" % (tag, target),
+                cases.append({"name": name, "file": name,
+                              "bundle": "%s-%s" % (tag, target),
                               "entry": entry, "kind": kind, "dtype": dtype,
                               "results": len(want)})
 
@@ -161,20 +239,20 @@ def run(folder, bin_dir):
     env = dict(os.environ, ASTER_POISON_RESULTS="1")
     failures, rows = 0, []
     for c in manifest["cases"]:
-        out = os.path.join(folder, c["name"] + ".gpu.safetensors")
+        out = os.path.join(folder, c["file"] + ".gpu.safetensors")
         start = time.time()
         sh(os.path.join(bin_dir, "aster-run"), os.path.join(folder, c["bundle"]),
            "--call", c["entry"], "--inputs",
-           os.path.join(folder, c["name"] + ".in.safetensors"), "--outputs", out,
+           os.path.join(folder, c["file"] + ".in.safetensors"), "--outputs", out,
            env=env)
         seconds = time.time() - start
         got = st.read(out)
-        cpu = st.read(os.path.join(folder, c["name"] + ".cpu.safetensors"))
+        cpu = st.read(os.path.join(folder, c["file"] + ".cpu.safetensors"))
         rtol = 1e-5 if c["dtype"] == "float32" else 1e-2
         ok = True
         worst_ref = worst_cpu = 0.0
         for i in range(c["results"]):
-            want = np.load(os.path.join(folder, "%s.want%d.npy" % (c["name"], i)))
+            want = np.load(os.path.join(folder, "%s.want%d.npy" % (c["file"], i)))
             want = want.astype(np.float64)
             g = got["result%d" % i]
             if c["kind"] == "step" and i > 0:
@@ -189,9 +267,9 @@ def run(folder, bin_dir):
             ok &= e_ref <= rtol and e_cpu <= 2 * rtol
         failures += not ok
         rows.append((c["name"], worst_ref, worst_cpu, seconds, ok))
-    print("%-28s %12s %12s %8s  %s" % ("call", "err vs ref", "err vs cpu", "s", ""))
+    print("%-32s %12s %12s %8s  %s" % ("call", "err vs ref", "err vs cpu", "s", ""))
     for name, r, p, s, ok in rows:
-        print("%-28s %12.2e %12.2e %8.2f  %s" % (name, r, p, s, "ok" if ok else "FAIL"))
+        print("%-32s %12.2e %12.2e %8.2f  %s" % (name, r, p, s, "ok" if ok else "FAIL"))
     print("%s: %d of %d GPU calls match (seed %d)" % (
         manifest["target"], len(rows) - failures, len(rows), manifest["seed"]))
     return failures == 0

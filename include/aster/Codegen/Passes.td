@@ -247,6 +247,32 @@ def GPURowKernels : Pass<"aster-gpu-row-kernels", "::mlir::ModuleOp"> {
   ];
 }
 
+def GPUElementwiseKernels : Pass<"aster-gpu-elementwise-kernels", "::mlir::ModuleOp"> {
+  let summary = "Elementwise ops on the GPU: 16-byte vector accesses, grid-stride";
+  let description = [{
+    Runs on bufferized IR after `aster-gpu-row-kernels`, before the arenas.
+    Every all-parallel linalg op left in a kernel function whose outputs
+    are written in iteration order becomes one launch: a grid of at most
+    `max-blocks` blocks of `block-size` threads strides over the iteration
+    space in chunks of V consecutive elements of the innermost dimension,
+    V x the widest output element = 16 bytes (fewer when V does not divide
+    that dimension). Operands contiguous along it are read with one
+    `vector.load`, operands that do not depend on it once, others element
+    by element; the outputs are written with one aligned `vector.store`.
+  }];
+  let options = [
+    Option<"blockSize", "block-size", "int64_t", /*default=*/"256",
+           "Threads per block">,
+    Option<"maxBlocks", "max-blocks", "int64_t", /*default=*/"4096",
+           "Blocks of the grid at most (then each thread strides)">
+  ];
+  let dependentDialects = [
+    "::mlir::gpu::GPUDialect", "::mlir::scf::SCFDialect",
+    "::mlir::vector::VectorDialect", "::mlir::affine::AffineDialect",
+    "::mlir::memref::MemRefDialect"
+  ];
+}
+
 def GPULowerBlockReductions : Pass<"aster-gpu-lower-block-reductions", "::mlir::gpu::GPUModuleOp"> {
   let summary = "Lower gpu.all_reduce to warp shuffles and shared memory";
   let description = [{

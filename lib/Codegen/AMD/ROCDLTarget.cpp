@@ -30,6 +30,8 @@ void mlir::aster::addROCDLDeviceLowering(OpPassManager &pm,
   ConvertGpuOpsToROCDLOpsOptions convert;
   convert.chipset = target.chip;
   convert.runtime = gpu::amd::Runtime::HIP;
+  // 16-byte vector accesses of the elementwise strategy.
+  pm.addNestedPass<gpu::GPUModuleOp>(createConvertVectorToLLVMPass());
   pm.addNestedPass<gpu::GPUModuleOp>(createConvertGpuOpsToROCDLOps(convert));
   pm.addNestedPass<gpu::GPUModuleOp>(createCanonicalizerPass());
   pm.addNestedPass<gpu::GPUModuleOp>(createReconcileUnrealizedCastsPass());

@@ -62,6 +62,7 @@ void mlir::aster::buildGPUBufferPipeline(OpPassManager &pm) {
   // Strategies for kernel families, before the arenas (a strategy's
   // launch keeps its buffers live together).
   pm.addPass(createGPURowKernels());
+  pm.addPass(createGPUElementwiseKernels());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCPUPlanArena());
 }

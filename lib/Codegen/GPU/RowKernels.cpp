@@ -14,6 +14,7 @@
 
 #include "aster/Codegen/KernelShapes.h"
 #include "aster/Codegen/Passes.h"
+#include "Payload.h"
 
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/GPU/Transforms/ParallelLoopMapper.h"
@@ -42,17 +43,6 @@ struct RowOp {
   Operation *combiner = nullptr;
   gpu::AllReduceOperation reduction = gpu::AllReduceOperation::ADD;
 };
-
-/// The buffer a view reads, through view-like ops.
-Value rootOf(Value v) {
-  while (Operation *def = v.getDefiningOp()) {
-    auto view = dyn_cast<ViewLikeOpInterface>(def);
-    if (!view)
-      break;
-    v = view.getViewSource();
-  }
-  return v;
-}
 
 std::optional<gpu::AllReduceOperation> allReduceKind(Operation *combiner) {
   return llvm::TypeSwitch<Operation *, std::optional<gpu::AllReduceOperation>>(
@@ -89,86 +79,7 @@ Operation *findCombiner(linalg::GenericOp op) {
   return combiner;
 }
 
-struct Emitter {
-  OpBuilder &b;
-  Location loc;
-  /// Producers whose values are recomputed at their reads, by the buffer
-  /// they would have written.
-  DenseMap<Value, linalg::GenericOp> recomputed;
-
-  Value index(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
-
-  SmallVector<Value> apply(AffineMap map, ArrayRef<Value> ivs) {
-    SmallVector<Value> out;
-    for (AffineExpr e : map.getResults())
-      out.push_back(affine::AffineApplyOp::create(
-          b, loc, AffineMap::get(map.getNumDims(), 0, e), ivs));
-    return out;
-  }
-
-  /// `linear` as coordinates in `sizes` (row-major).
-  SmallVector<Value> delinearize(Value linear, ArrayRef<int64_t> sizes) {
-    SmallVector<Value> out(sizes.size());
-    for (size_t i = sizes.size(); i-- > 0;) {
-      Value size = index(sizes[i]);
-      out[i] = i ? arith::RemUIOp::create(b, loc, linear, size).getResult()
-                 : linear;
-      if (i)
-        linear = arith::DivUIOp::create(b, loc, linear, size);
-    }
-    return out;
-  }
-
-  Value read(linalg::GenericOp op, OpOperand &operand, ArrayRef<Value> ivs) {
-    SmallVector<Value> indices =
-        apply(op.getMatchingIndexingMap(&operand), ivs);
-    auto it = recomputed.find(operand.get());
-    if (it != recomputed.end())
-      return payload(it->second, indices, {})[0];
-    return memref::LoadOp::create(b, loc, operand.get(), indices);
-  }
-
-  /// The payload of `op` at iteration point `ivs`; the output block
-  /// arguments are `outs` when given, else the outputs' current values.
-  SmallVector<Value> payload(linalg::GenericOp op, ArrayRef<Value> ivs,
-                             ArrayRef<Value> outs) {
-    Block &body = op.getRegion().front();
-    IRMapping mapping;
-    for (OpOperand *input : op.getDpsInputOperands()) {
-      BlockArgument arg = body.getArgument(input->getOperandNumber());
-      if (arg.use_empty())
-        continue;
-      if (!isa<MemRefType>(input->get().getType()))
-        mapping.map(arg, input->get()); // a scalar operand
-      else
-        mapping.map(arg, read(op, *input, ivs));
-    }
-    for (auto [i, init] : llvm::enumerate(op.getDpsInitsMutable())) {
-      BlockArgument arg = body.getArgument(op.getNumDpsInputs() + i);
-      if (arg.use_empty())
-        continue;
-      mapping.map(arg, !outs.empty() ? outs[i] : read(op, init, ivs));
-    }
-    for (Operation &inner : body.without_terminator()) {
-      if (auto idx = dyn_cast<linalg::IndexOp>(inner)) {
-        mapping.map(idx.getResult(), ivs[idx.getDim()]);
-        continue;
-      }
-      b.clone(inner, mapping);
-    }
-    SmallVector<Value> results;
-    for (Value v : body.getTerminator()->getOperands())
-      results.push_back(mapping.lookupOrDefault(v));
-    return results;
-  }
-
-  void write(linalg::GenericOp op, ArrayRef<Value> values,
-             ArrayRef<Value> ivs) {
-    for (auto [i, init] : llvm::enumerate(op.getDpsInitsMutable()))
-      memref::StoreOp::create(b, loc, values[i], init.get(),
-                              apply(op.getMatchingIndexingMap(&init), ivs));
-  }
-};
+using Emitter = PayloadEmitter;
 
 struct GPURowKernelsPass
     : mlir::aster::impl::GPURowKernelsBase<GPURowKernelsPass> {
@@ -262,11 +173,11 @@ struct GPURowKernelsPass
     DenseMap<Value, SmallVector<unsigned>> writers;
     for (auto [i, r] : llvm::enumerate(plan))
       for (OpOperand &init : r.op.getDpsInitsMutable())
-        writers[rootOf(init.get())].push_back(i);
+        writers[bufferRoot(init.get())].push_back(i);
     for (RowOp &r : plan)
       for (OpOperand *input : r.op.getDpsInputOperands()) {
         if (!isa<MemRefType>(input->get().getType()) ||
-            !writers.count(rootOf(input->get())))
+            !writers.count(bufferRoot(input->get())))
           continue;
         AffineMap map = r.op.getMatchingIndexingMap(input);
         if (map.getNumResults() < rows)
@@ -302,7 +213,7 @@ struct GPURowKernelsPass
       for (OpOperand *input : r.op.getDpsInputOperands()) {
         if (!isa<MemRefType>(input->get().getType()))
           continue;
-        for (unsigned w : writers.lookup(rootOf(input->get())))
+        for (unsigned w : writers.lookup(bufferRoot(input->get())))
           if (w > i)
             ok = false;
       }
@@ -323,7 +234,7 @@ struct GPURowKernelsPass
     OpBuilder b(kernel.getContext());
     b.setInsertionPointAfter(linalgOps.back());
     Location loc = linalgOps.back()->getLoc();
-    Emitter e{b, loc, DenseMap<Value, linalg::GenericOp>()};
+    Emitter e(b, loc);
     for (unsigned i : recomputed)
       e.recomputed[plan[i].op.getDpsInitOperand(0)->get()] = plan[i].op;
     auto blocks = scf::ParallelOp::create(b, loc, ValueRange{e.index(0)},
@@ -379,7 +290,7 @@ struct GPURowKernelsPass
       OpBuilder::InsertionGuard guard(b);
       b.setInsertionPointToStart(&once.getThenRegion().front());
       SmallVector<Value> ivs = pointAt(e, r, rowIvs, e.index(0));
-      e.write(r.op, e.payload(r.op, ivs, {}), ivs);
+      e.write(r.op, e.payload(r.op, ivs), ivs);
       return;
     }
     int64_t steps = (r.columns + threads - 1) / threads;
@@ -401,7 +312,7 @@ struct GPURowKernelsPass
         b.setInsertionPointToStart(&guardIf.getThenRegion().front());
       }
       SmallVector<Value> ivs = pointAt(e, r, rowIvs, linear);
-      e.write(r.op, e.payload(r.op, ivs, {}), ivs);
+      e.write(r.op, e.payload(r.op, ivs), ivs);
       return;
     }
     // A reduction over the row: partials from the identity, combined
@@ -428,14 +339,14 @@ struct GPURowKernelsPass
           thread);
       Value next;
       if (exact) {
-        next = e.payload(r.op, pointAt(e, r, rowIvs, linear), {acc})[0];
+        next = e.payload(r.op, pointAt(e, r, rowIvs, linear), {}, {acc})[0];
       } else {
         Value inside = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult,
                                              linear, e.index(r.columns));
         auto guardIf = scf::IfOp::create(b, loc, TypeRange{type}, inside,
                                          /*withElseRegion=*/true);
         b.setInsertionPointToStart(&guardIf.getThenRegion().front());
-        Value v = e.payload(r.op, pointAt(e, r, rowIvs, linear), {acc})[0];
+        Value v = e.payload(r.op, pointAt(e, r, rowIvs, linear), {}, {acc})[0];
         scf::YieldOp::create(b, loc, v);
         b.setInsertionPointToStart(&guardIf.getElseRegion().front());
         scf::YieldOp::create(b, loc, acc);

@@ -28,6 +28,8 @@ void mlir::aster::addNVVMDeviceLowering(OpPassManager &pm,
   pm.addPass(createGpuNVVMAttachTarget(attach));
   ConvertGpuOpsToNVVMOpsOptions convert;
   convert.hasRedux = true; // sm_80 and later
+  // 16-byte vector accesses of the elementwise strategy.
+  pm.addNestedPass<gpu::GPUModuleOp>(createConvertVectorToLLVMPass());
   pm.addNestedPass<gpu::GPUModuleOp>(createConvertGpuOpsToNVVMOps(convert));
   pm.addNestedPass<gpu::GPUModuleOp>(createCanonicalizerPass());
   pm.addNestedPass<gpu::GPUModuleOp>(createReconcileUnrealizedCastsPass());
