@@ -10,6 +10,8 @@
 
 #include <dlfcn.h>
 
+#include <chrono>
+
 using namespace aster::runtime;
 
 namespace {
@@ -64,6 +66,22 @@ private:
 };
 
 } // namespace
+
+bool Executor::benchmark(const EntryPoint &entry, std::vector<HostTensor> &args,
+                         std::vector<HostTensor> &results, int repeats,
+                         double &seconds, std::string &error) {
+  if (!call(entry, args, results, error))
+    return false;
+  auto start = std::chrono::steady_clock::now();
+  for (int i = 0; i < repeats; ++i)
+    if (!call(entry, args, results, error))
+      return false;
+  seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() -
+                                          start)
+                .count() /
+            std::max(repeats, 1);
+  return true;
+}
 
 std::unique_ptr<Executor>
 aster::runtime::createExecutor(const Bundle &bundle, std::string &error) {

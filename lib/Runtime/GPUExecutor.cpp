@@ -21,6 +21,7 @@
 
 #include <dlfcn.h>
 
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <map>
@@ -385,6 +386,21 @@ public:
 
   bool call(const EntryPoint &entry, std::vector<HostTensor> &args,
             std::vector<HostTensor> &results, std::string &error) override {
+    return run(entry, args, results, 0, nullptr, error);
+  }
+
+  bool benchmark(const EntryPoint &entry, std::vector<HostTensor> &args,
+                 std::vector<HostTensor> &results, int repeats,
+                 double &seconds, std::string &error) override {
+    return run(entry, args, results, std::max(repeats, 1), &seconds, error);
+  }
+
+private:
+  /// Copies the arguments in, calls the entry point once (and `repeats`
+  /// more times, timed, when `seconds` is given), copies the results out.
+  bool run(const EntryPoint &entry, std::vector<HostTensor> &args,
+           std::vector<HostTensor> &results, int repeats, double *seconds,
+           std::string &error) {
     using Wrapper = void (*)(void **);
     auto fn = reinterpret_cast<Wrapper>(dlsym(library, entry.wrapper.c_str()));
     if (!fn) {
@@ -431,13 +447,22 @@ public:
                                        (results[i].bytes.size() + 3) / 4,
                                        d.stream),
                   "poisoning the results");
-    bool ok = d.error.empty();
-    if (ok) {
+    if (d.error.empty()) {
       std::vector<void *> pointers;
       for (auto &desc : descriptors)
         pointers.push_back(desc.data());
       fn(pointers.data());
       d.check(d.api.streamSynchronize(d.stream), entry.name.c_str());
+      if (seconds && d.error.empty()) {
+        auto start = std::chrono::steady_clock::now();
+        for (int i = 0; i < repeats; ++i)
+          fn(pointers.data());
+        d.check(d.api.streamSynchronize(d.stream), entry.name.c_str());
+        *seconds = std::chrono::duration<double>(
+                       std::chrono::steady_clock::now() - start)
+                       .count() /
+                   repeats;
+      }
       for (size_t i = 0; i < results.size() && d.error.empty(); ++i)
         if (!results[i].bytes.empty())
           d.check(d.api.memcpyDtoH(results[i].bytes.data(),
@@ -455,7 +480,6 @@ public:
     return true;
   }
 
-private:
   std::unique_ptr<Device> device;
   void *library;
 };

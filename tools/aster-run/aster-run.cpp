@@ -32,6 +32,8 @@ namespace {
 struct Options {
   std::string dir, data, weights, save, prompt;
   std::string call, inputs, outputs; // one call of an entry point
+  std::string bench;                  // time an entry point
+  int64_t repeat = 10;
   int64_t steps = 1, sample = 0;
   unsigned tokenWidth = 2;
   uint64_t seed = 0;
@@ -47,7 +49,8 @@ void usage() {
       "usage: aster-run DIR [--steps N] [--data FILE [--token-width 1|2|4]]\n"
       "                 [--weights CKPT] [--save OUT.safetensors] [--seed S]\n"
       "                 [--sample N [--prompt TEXT]]\n"
-      "       aster-run DIR --call ENTRY --inputs IN.safetensors --outputs OUT.safetensors\n\n"
+      "       aster-run DIR --call ENTRY --inputs IN.safetensors --outputs OUT.safetensors\n"
+      "       aster-run DIR --bench ENTRY [--repeat N] [--seed S]\n\n"
       "Runs the bundle DIR (aster-compile --target=cpu -o DIR): N training\n"
       "steps of @train_step, or N forward passes for a forward-only bundle.\n"
       "  --data FILE      token ids: little-endian uint16 (nanoGPT's .bin),\n"
@@ -61,7 +64,10 @@ void usage() {
       "                   (temperature 0.8), printed as text for vocabulary 256\n"
       "  --call ENTRY     call entry point ENTRY once with arguments arg0, arg1,\n"
       "                   ... of --inputs (converted to the argument types) and\n"
-      "                   write its results as result0, ... to --outputs\n");
+      "                   write its results as result0, ... to --outputs\n"
+      "  --bench ENTRY    time ENTRY on its initialised arguments (zeros where\n"
+      "                   there is no initialiser): the mean of N calls (default\n"
+      "                   10) after a warm-up, arguments already on the device\n");
 }
 
 bool parse(int argc, char **argv, Options &o, std::string &error) {
@@ -104,6 +110,18 @@ bool parse(int argc, char **argv, Options &o, std::string &error) {
     } else if (a == "--save") {
       if (!value(o.save))
         return false;
+    } else if (a == "--bench") {
+      if (!value(o.bench))
+        return false;
+    } else if (a == "--repeat") {
+      std::string n;
+      if (!value(n))
+        return false;
+      o.repeat = std::atoll(n.c_str());
+      if (o.repeat < 1) {
+        error = "--repeat " + n + ": expected a positive count";
+        return false;
+      }
     } else if (a == "--call") {
       if (!value(o.call))
         return false;
@@ -318,6 +336,24 @@ int main(int argc, char **argv) {
   std::unique_ptr<Executor> executor = createExecutor(*bundle, error);
   if (!executor)
     return fail(error);
+  if (!o.bench.empty()) {
+    if (!bundle->entries.count(o.bench))
+      return fail(o.dir + ": no entry point " + o.bench);
+    const EntryPoint &e = bundle->entries.at(o.bench);
+    std::vector<HostTensor> args, results;
+    for (const TensorSpec &spec : e.args)
+      args.push_back(initialise(spec, o.seed));
+    for (const TensorSpec &r : e.results)
+      results.push_back(HostTensor::zeros(r.dtype, r.shape));
+    double seconds = 0;
+    if (!executor->benchmark(e, args, results, static_cast<int>(o.repeat),
+                             seconds, error))
+      return fail(error);
+    std::printf("bench %s %s: %.4f ms per call (mean of %lld)\n",
+                bundle->target.c_str(), o.bench.c_str(), seconds * 1e3,
+                static_cast<long long>(o.repeat));
+    return 0;
+  }
   if (!o.call.empty()) {
     if (!bundle->entries.count(o.call))
       return fail(o.dir + ": no entry point " + o.call);

@@ -286,6 +286,25 @@ def GPULowerBlockReductions : Pass<"aster-gpu-lower-block-reductions", "::mlir::
   let dependentDialects = ["::mlir::gpu::GPUDialect", "::mlir::memref::MemRefDialect", "::mlir::arith::ArithDialect", "::mlir::cf::ControlFlowDialect"];
 }
 
+def GPUCheckLimits : Pass<"aster-gpu-check-limits", "::mlir::gpu::GPUModuleOp"> {
+  let summary = "Fail on a kernel that needs more than the chip has";
+  let description = [{
+    Runs on each device module after the block reductions are lowered:
+    a kernel whose shared memory (its workgroup attributions and the
+    shared-memory globals it uses) exceeds `shared-memory-bytes`, or whose
+    launch asks for more than `max-threads` threads per block, is a
+    compile-time error naming the kernel, what it needs and the limit of
+    `chip`, instead of a launch failure at run time.
+  }];
+  let options = [
+    Option<"chip", "chip", "std::string", /*default=*/"\"\"", "The chip, for messages">,
+    Option<"sharedMemoryBytes", "shared-memory-bytes", "int64_t",
+           /*default=*/"49152", "Shared memory one block may use">,
+    Option<"maxThreads", "max-threads", "int64_t", /*default=*/"1024",
+           "Threads one block may have">
+  ];
+}
+
 def GPUHostMemory : Pass<"aster-gpu-host-memory", "::mlir::ModuleOp"> {
   let summary = "Put the host code's buffers in device memory";
   let description = [{

@@ -77,6 +77,12 @@ public:
   /// result specs' shapes) out.
   virtual bool call(const EntryPoint &entry, std::vector<HostTensor> &args,
                     std::vector<HostTensor> &results, std::string &error) = 0;
+  /// Wall-clock seconds per call of `entry`, the mean of `repeats` calls
+  /// after one warm-up, with the arguments already where the device reads
+  /// them (a GPU executor copies them once, outside the timing).
+  virtual bool benchmark(const EntryPoint &entry, std::vector<HostTensor> &args,
+                         std::vector<HostTensor> &results, int repeats,
+                         double &seconds, std::string &error);
 };
 
 /// The executor for `bundle.target`: the CPU, or a GPU through CUDA or
