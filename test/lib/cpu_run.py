@@ -19,7 +19,7 @@ NUMPY_OF = {"f32": np.float32, "f16": np.float16, "bf16": np.uint16,
             "i32": np.int32, "i64": np.int64, "i1": np.bool_}
 
 
-def compile_so(mlir_text, tmp=None, opt="-O1"):
+def compile_so(mlir_text, tmp=None, opt="-O1", pipeline="--aster-cpu-to-llvm"):
     tmp = tmp or tempfile.mkdtemp()
     src = os.path.join(tmp, "in.mlir")
     with open(src, "w") as f:
@@ -28,7 +28,7 @@ def compile_so(mlir_text, tmp=None, opt="-O1"):
     ll = os.path.join(tmp, "out.ll")
     so = os.path.join(tmp, "out.so")
     for cmd in ([os.path.join(ac.TOOLS_DIR, "aster-opt"), src,
-                 "--aster-cpu-to-llvm", "-o", llvm_mlir],
+                 pipeline, "-o", llvm_mlir],
                 [os.path.join(LLVM_BIN, "mlir-translate"), "--mlir-to-llvmir",
                  llvm_mlir, "-o", ll],
                 ["clang-22", "-Wno-override-module", opt, "-march=native",

@@ -253,7 +253,8 @@ def GPUElementwiseKernels : Pass<"aster-gpu-elementwise-kernels", "::mlir::Modul
     Runs on bufferized IR after `aster-gpu-row-kernels`, before the arenas.
     Every all-parallel linalg op left in a kernel function whose outputs
     are written in iteration order becomes one launch: a grid of at most
-    `max-blocks` blocks of `block-size` threads strides over the iteration
+    `max-blocks` blocks of `block-size` threads (one `gpu.launch`) strides
+    over the iteration
     space in chunks of V consecutive elements of the innermost dimension,
     V x the widest output element = 16 bytes (fewer when V does not divide
     that dimension). Operands contiguous along it are read with one
@@ -303,6 +304,21 @@ def GPUCheckLimits : Pass<"aster-gpu-check-limits", "::mlir::gpu::GPUModuleOp"> 
     Option<"maxThreads", "max-threads", "int64_t", /*default=*/"1024",
            "Threads one block may have">
   ];
+}
+
+def GPUEmulateBlocks : Pass<"aster-gpu-emulate-blocks", "::mlir::ModuleOp"> {
+  let summary = "Run GPU strategies' block code on the CPU (for tests)";
+  let description = [{
+    Part of `aster-gpu-emulate-on-cpu`, which checks the GPU strategies
+    against the interpreter on machines without a GPU. Runs on the output
+    of the strategies: each one-dimensional `gpu.launch` becomes a loop
+    over its blocks whose body is cut at the barriers into phases, each a
+    sequential loop over the block's threads; an all-reduce
+    stores each thread's partial in an array that the next phase folds.
+    Values used across a barrier are recomputed (the strategies only carry
+    index arithmetic across one); anything else is an error.
+  }];
+  let dependentDialects = ["::mlir::memref::MemRefDialect", "::mlir::scf::SCFDialect"];
 }
 
 def GPUHostMemory : Pass<"aster-gpu-host-memory", "::mlir::ModuleOp"> {

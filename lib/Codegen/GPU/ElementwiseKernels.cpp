@@ -13,7 +13,6 @@
 #include "aster/Codegen/Passes.h"
 
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
-#include "mlir/Dialect/GPU/Transforms/ParallelLoopMapper.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 
 namespace mlir::aster {
@@ -35,7 +34,10 @@ Access accessOf(linalg::GenericOp op, OpOperand &operand, unsigned inner) {
     return Access::Invariant;
   unsigned last = map.getNumResults() - 1;
   auto type = dyn_cast<MemRefType>(operand.get().getType());
-  if (type && type.getLayout().isIdentity() &&
+  // Sub-byte elements (i1) are a byte each in memory but packed in a
+  // vector: read them one by one.
+  if (type && type.getElementTypeBitWidth() % 8 == 0 &&
+      type.getLayout().isIdentity() &&
       map.getResult(last) == getAffineDimExpr(inner, map.getContext())) {
     for (unsigned r = 0; r < last; ++r)
       if (map.getResult(r).isFunctionOfDim(inner))
@@ -86,10 +88,14 @@ struct GPUElementwiseKernelsPass
     // Lanes: 16 bytes of the widest output element, dividing the
     // innermost dimension.
     int64_t widest = 1;
-    for (OpOperand &init : op.getDpsInitsMutable())
-      widest = std::max<int64_t>(
-          widest, cast<MemRefType>(init.get().getType()).getElementTypeBitWidth() / 8);
-    int64_t lanes = std::max<int64_t>(16 / widest, 1);
+    bool subByte = false;
+    for (OpOperand &init : op.getDpsInitsMutable()) {
+      unsigned bits =
+          cast<MemRefType>(init.get().getType()).getElementTypeBitWidth();
+      subByte |= bits % 8 != 0;
+      widest = std::max<int64_t>(widest, bits / 8);
+    }
+    int64_t lanes = subByte ? 1 : std::max<int64_t>(16 / widest, 1);
     while (lanes > 1 && sizes[inner] % lanes != 0)
       lanes /= 2;
     int64_t total = 1;
@@ -103,27 +109,10 @@ struct GPUElementwiseKernelsPass
     OpBuilder b(op);
     Location loc = op.getLoc();
     PayloadEmitter e(b, loc);
-    MLIRContext *context = op.getContext();
-    AffineMap identity = AffineMap::getMultiDimIdentityMap(1, context);
-    auto grid = scf::ParallelOp::create(b, loc, ValueRange{e.index(0)},
-                                        ValueRange{e.index(blocks)},
-                                        ValueRange{e.index(1)});
-    (void)gpu::setMappingAttr(
-        grid, {gpu::ParallelLoopDimMappingAttr::get(
-                  context, gpu::Processor::BlockX, identity, identity)});
-    b.setInsertionPointToStart(grid.getBody());
-    auto block = scf::ParallelOp::create(b, loc, ValueRange{e.index(0)},
-                                         ValueRange{e.index(threads)},
-                                         ValueRange{e.index(1)});
-    (void)gpu::setMappingAttr(
-        block, {gpu::ParallelLoopDimMappingAttr::get(
-                   context, gpu::Processor::ThreadX, identity, identity)});
-    b.setInsertionPointToStart(block.getBody());
+    Launch launch = createLaunch(b, loc, blocks, threads);
     Value first = arith::AddIOp::create(
-        b, loc,
-        arith::MulIOp::create(b, loc, grid.getInductionVars()[0],
-                              e.index(threads)),
-        block.getInductionVars()[0]);
+        b, loc, arith::MulIOp::create(b, loc, launch.blockId, e.index(threads)),
+        launch.threadId);
     scf::ForOp stride =
         e.loop(first, e.index(chunks), e.index(blocks * threads));
     Value base = arith::MulIOp::create(b, loc, stride.getInductionVar(),

@@ -58,7 +58,7 @@ void mapNestedSequential(scf::ParallelOp loop) {
 /// it reads or writes memory (allocations, views and calls stay on the
 /// host).
 bool isDeviceWork(Operation &op) {
-  if (isa<scf::ParallelOp, memref::AllocOp, memref::AllocaOp,
+  if (isa<scf::ParallelOp, gpu::LaunchOp, memref::AllocOp, memref::AllocaOp,
           memref::DeallocOp, memref::GetGlobalOp, func::CallOp,
           func::ReturnOp, ViewLikeOpInterface>(op) ||
       op.hasTrait<OpTrait::IsTerminator>())

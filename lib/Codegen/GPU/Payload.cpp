@@ -20,6 +20,23 @@ Value mlir::aster::bufferRoot(Value v) {
   return v;
 }
 
+Launch mlir::aster::createLaunch(OpBuilder &b, Location loc, int64_t grid,
+                                int64_t block) {
+  auto c = [&](int64_t v) -> Value {
+    return arith::ConstantIndexOp::create(b, loc, v);
+  };
+  Value one = c(1);
+  auto launch =
+      gpu::LaunchOp::create(b, loc, c(grid), one, one, c(block), one, one);
+  Block &body = launch.getBody().front();
+  if (body.empty() || !body.back().hasTrait<OpTrait::IsTerminator>()) {
+    b.setInsertionPointToEnd(&body);
+    gpu::TerminatorOp::create(b, loc);
+  }
+  b.setInsertionPoint(body.getTerminator());
+  return {launch, launch.getBlockIds().x, launch.getThreadIds().x};
+}
+
 Value PayloadEmitter::index(int64_t v) {
   return arith::ConstantIndexOp::create(b, loc, v);
 }

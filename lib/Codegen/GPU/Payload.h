@@ -9,6 +9,7 @@
 #ifndef ASTER_LIB_CODEGEN_GPU_PAYLOAD_H
 #define ASTER_LIB_CODEGEN_GPU_PAYLOAD_H
 
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/Builders.h"
@@ -42,6 +43,16 @@ struct PayloadEmitter {
   /// left in.
   scf::ForOp loop(Value start, Value end, Value step, ValueRange iterArgs = {});
 };
+
+/// A launch of `grid` blocks of `block` threads (x only), created where
+/// the builder is; the builder is left at the start of its body (before
+/// its terminator). Strategies emit launches themselves, so that nothing
+/// between them and outlining can re-map their loops.
+struct Launch {
+  gpu::LaunchOp op;
+  Value blockId, threadId;
+};
+Launch createLaunch(OpBuilder &b, Location loc, int64_t grid, int64_t block);
 
 /// The buffer a view reads, through view-like ops.
 Value bufferRoot(Value v);

@@ -11,6 +11,7 @@
 
 #include "aster/Codegen/GPU/Pipeline.h"
 #include "aster/Codegen/Passes.h"
+#include "aster/Codegen/CPU/Pipeline.h"
 
 #include "mlir/Conversion/Passes.h"
 #include "mlir/Dialect/Arith/Transforms/Passes.h"
@@ -134,6 +135,16 @@ struct GPUPipelineOptions : PassPipelineOptions<GPUPipelineOptions> {
 } // namespace
 
 void mlir::aster::registerGPUPipeline() {
+  PassPipelineRegistration<>(
+      "aster-gpu-emulate-on-cpu",
+      "The GPU strategies' code, run on the CPU: the GPU buffer pipeline, "
+      "block code in phases (aster-gpu-emulate-blocks), then the CPU's "
+      "lowering to LLVM (for checking strategies without a GPU)",
+      [](OpPassManager &pm) {
+        buildGPUBufferPipeline(pm);
+        pm.addPass(createGPUEmulateBlocks());
+        buildCPULLVMPipeline(pm);
+      });
   PassPipelineRegistration<GPUPipelineOptions>(
       "aster-gpu-to-llvm",
       "Lower aster IR to host LLVM IR with an embedded GPU binary (kernels "

@@ -17,7 +17,6 @@
 #include "Payload.h"
 
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
-#include "mlir/Dialect/GPU/Transforms/ParallelLoopMapper.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "mlir/Interfaces/ViewLikeInterface.h"
@@ -237,25 +236,9 @@ struct GPURowKernelsPass
     Emitter e(b, loc);
     for (unsigned i : recomputed)
       e.recomputed[plan[i].op.getDpsInitOperand(0)->get()] = plan[i].op;
-    auto blocks = scf::ParallelOp::create(b, loc, ValueRange{e.index(0)},
-                                          ValueRange{e.index(rowCount)},
-                                          ValueRange{e.index(1)});
-    b.setInsertionPointToStart(blocks.getBody());
-    auto lanes = scf::ParallelOp::create(b, loc, ValueRange{e.index(0)},
-                                         ValueRange{e.index(threads)},
-                                         ValueRange{e.index(1)});
-    MLIRContext *context = kernel.getContext();
-    AffineMap identity = AffineMap::getMultiDimIdentityMap(1, context);
-    (void)gpu::setMappingAttr(
-        blocks, {gpu::ParallelLoopDimMappingAttr::get(
-                    context, gpu::Processor::BlockX, identity, identity)});
-    (void)gpu::setMappingAttr(
-        lanes, {gpu::ParallelLoopDimMappingAttr::get(
-                   context, gpu::Processor::ThreadX, identity, identity)});
-    b.setInsertionPointToStart(lanes.getBody());
-    Value thread = lanes.getInductionVars()[0];
-    SmallVector<Value> rowIvs =
-        e.delinearize(blocks.getInductionVars()[0], rowSizes);
+    Launch launch = createLaunch(b, loc, rowCount, threads);
+    Value thread = launch.threadId;
+    SmallVector<Value> rowIvs = e.delinearize(launch.blockId, rowSizes);
     Value isFirst = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq,
                                           thread, e.index(0));
 

@@ -1,0 +1,115 @@
+# RUN: %python %s
+"""The GPU strategies' code checked on the CPU, against the interpreter: the
+kernel-family cases of test/lib/gpu_cases.py and the tiny GPT-2 and LLaMA
+forward and training step, compiled with `aster-gpu-emulate-on-cpu` (the
+GPU buffer pipeline with its row, elementwise and generic strategies, each
+launch run as a loop over blocks whose threads run phase by phase between
+barriers). This checks what the strategies compute (indexing, guards of
+partial blocks and rows, recomputed intermediates, block reductions and
+their fold into the output) on every machine; the GPU binaries themselves
+are checked by gpu_models.py where a GPU is present. Output buffers start
+as NaN, so an element no thread writes fails.
+
+Tolerances as in cpu_models.py and cpu_ops.py: f32 1e-5 relative to each
+tensor's largest value (1e-4 for the training step's optimizer state),
+bf16 1e-2; updated parameters by cpu_models.py's AdamW rule."""
+
+import os
+import tempfile
+
+import numpy as np
+
+import aster_check as ac
+import cpu_run
+from gpu_cases import T, op_cases
+
+PIPELINE = "--aster-gpu-emulate-on-cpu"
+LR = 1e-3
+EXAMPLES = os.path.join(os.path.dirname(__file__), "..", "..", "examples")
+
+
+def close(got, want, what, rtol):
+    scale = max(float(np.max(np.abs(want))), 1e-30)
+    assert np.all(np.isfinite(got)), what + ": an output element was not written"
+    ac.assert_close(got.astype(np.float64), want, rtol=rtol, atol=rtol * scale,
+                    what=what)
+
+
+def adamw_close(got, want, what):
+    """cpu_models.py's rule for parameters after an AdamW step (the update
+    is ill-conditioned where a gradient is within rounding of zero): 1% of
+    lr, except at most 1 element in 1,000, which must stay within 2 lr."""
+    assert np.all(np.isfinite(got)), what + ": an output element was not written"
+    wild = np.abs(got - want) > 1e-2 * LR + 1e-5 * np.abs(want)
+    assert wild.sum() <= max(1, want.size // 1000), (
+        "%s: %d of %d elements differ by more than 1%% of lr" % (what, wild.sum(), want.size))
+    assert np.all(np.abs(got - want) <= 2 * LR + 1e-5 * np.abs(want)), what
+
+
+def call_poisoned(so, name, inputs, outputs):
+    """cpu_run.call with every output buffer filled with NaN first."""
+    import ctypes
+    lib = ctypes.CDLL(so)
+    fn = getattr(lib, "_mlir_ciface_" + name)
+    arrays = [np.ascontiguousarray(a) for a in inputs]
+    outs = []
+    for shape, elem in outputs:
+        dtype = np.dtype(cpu_run.NUMPY_OF[elem])
+        fill = np.nan if dtype.kind == "f" else 0xFFFF if elem == "bf16" else -1
+        outs.append(np.full(shape, fill, dtype))
+    descs = [cpu_run._descriptor(a) for a in arrays + outs]
+    fn.restype = None
+    fn(*[ctypes.byref(d) for d in descs])
+    return outs
+
+
+rng = np.random.default_rng(5)
+for name, args, body, results in op_cases(rng):
+    sig = ", ".join("%%a%d: %s" % (i, T(a.shape, e)) for i, (a, e) in enumerate(args))
+    rtypes = ", ".join(T(s, e) for _, s, e in results)
+    text = "func.func @f(%s) -> (%s) {\n%s\n  return %s : %s\n}\n" % (
+        sig, rtypes, body, ", ".join("%" + n for n, _, _ in results), rtypes)
+    inputs, native = {}, []
+    for i, (a, e) in enumerate(args):
+        if e == "bf16":
+            bits = cpu_run.to_bf16_bits(a)
+            native.append(bits)
+            inputs[i] = cpu_run.from_bf16_bits(bits)
+        else:
+            native.append(a.astype(cpu_run.NUMPY_OF[e]))
+            inputs[i] = native[-1]
+    want = ac.run(text, inputs)
+    so = cpu_run.compile_so(text, pipeline=PIPELINE)
+    got = call_poisoned(so, "f", native, [(s, e) for _, s, e in results])
+    for g, w, (rname, _, e) in zip(got, want, results):
+        if e == "bf16":
+            g = cpu_run.from_bf16_bits(g)
+        close(g, w, "%s: %s" % (name, rname), 1e-2 if e == "bf16" else 1e-5)
+    print("%s: matches" % name)
+
+for model in ("tiny-gpt2", "tiny-llama"):
+    tmp = tempfile.mkdtemp()
+    ir = os.path.join(tmp, "step.mlir")
+    ac.run_tool("aster-compile", os.path.join(EXAMPLES, model, "config.json"),
+                "--compile-to=train", "--dtype=float32", "--batch", "2", "--seq",
+                "8", "--lr", "1e-3", "-o", ir)
+    so = cpu_run.compile_so(open(ir).read(), tmp, pipeline=PIPELINE)
+    for entry, rtol in (("forward", 1e-5), ("train_step", 1e-4)):
+        out, dump = os.path.join(tmp, entry + "-out"), os.path.join(tmp, entry + "-in")
+        ac.run_tool("aster-reference", ir, "--entry", entry, "--seed", "3",
+                    "-o", out, "--dump-inputs", dump)
+        load = lambda folder, stem: [np.load(os.path.join(folder, "%s%d.npy" % (stem, i)))
+                                     for i in range(len(os.listdir(folder)))]
+        inputs = [a.astype(np.float32) if a.dtype == np.float64 else a
+                  for a in load(dump, "arg")]
+        want = load(out, "result")
+        got = call_poisoned(so, entry, inputs, [(w.shape, "f32") for w in want])
+        params = (len(want) - 1) // 3 if entry == "train_step" else 0
+        for i, (g, w) in enumerate(zip(got, want)):
+            what = "%s %s result %d" % (model, entry, i)
+            if 1 <= i <= params:
+                adamw_close(g.astype(np.float64), w, what)
+            else:
+                close(g, w, what, rtol)
+    print("%s: forward and a training step match" % model)
+ac.done("GPU strategies emulated on the CPU")

@@ -1,0 +1,55 @@
+"""The kernel-family cases the GPU checks share: test/e2e/gpu_models.py
+runs them on a GPU, test/e2e/gpu_strategies_cpu.py runs the same GPU
+strategies emulated on the CPU."""
+
+import numpy as np
+
+
+def T(shape, elem):
+    return "tensor<%s>" % "x".join([str(d) for d in shape] + [elem])
+
+
+def op_cases(rng):
+    """(name, [(array, elem)], body, [(ssa name, shape, elem)]): one kernel
+    family each, with sizes that leave partial blocks and partial rows."""
+    def x(*shape, elem="f32"):
+        a = rng.standard_normal(shape).astype(np.float32)
+        if elem == "bf16":  # values bf16 holds exactly
+            a = (a.view(np.uint32) & 0xFFFF0000).view(np.float32)
+        return (a, elem)
+    labels = rng.integers(0, 5000, (3, 4)).astype(np.int32)
+    labels[1, 2] = -100
+    ids = rng.integers(0, 300, (4, 9)).astype(np.int32)
+    return [
+        ("softmax f32", [x(6, 1000)],
+         "  %y = aster.softmax %a0, axis = 1 : tensor<6x1000xf32>", [("y", (6, 1000), "f32")]),
+        ("softmax bf16", [x(4, 4096, elem="bf16")],
+         "  %y = aster.softmax %a0, axis = 1 : tensor<4x4096xbf16>", [("y", (4, 4096), "bf16")]),
+        ("layer_norm", [x(5, 768), x(768), x(768)],
+         "  %y = aster.layer_norm %a0, %a1, %a2 epsilon = 1.0e-5 : tensor<5x768xf32>, tensor<768xf32>, tensor<768xf32>",
+         [("y", (5, 768), "f32")]),
+        ("rms_norm bf16", [x(3, 2, 4096, elem="bf16"), x(4096, elem="bf16")],
+         "  %y = aster.rms_norm %a0, %a1 : tensor<3x2x4096xbf16>, tensor<4096xbf16>",
+         [("y", (3, 2, 4096), "bf16")]),
+        ("cross_entropy fwd bwd", [x(3, 4, 5000), (labels, "i32"), x()],
+         "  %l, %s = aster.cross_entropy_fwd %a0, %a1 : tensor<3x4x5000xf32>, tensor<3x4xi32> -> tensor<f32>, tensor<3x4xf32>\n"
+         "  %d = aster.cross_entropy_bwd %a0, %a1, %s, %a2 : tensor<3x4x5000xf32>, tensor<3x4xi32>, tensor<3x4xf32>, tensor<f32> -> tensor<3x4x5000xf32>",
+         [("l", (), "f32"), ("s", (3, 4), "f32"), ("d", (3, 4, 5000), "f32")]),
+        ("matmul bias gelu", [x(2, 33, 70), x(70, 45), x(45)],
+         "  %m = aster.matmul %a0, %a1 : tensor<2x33x70xf32>, tensor<70x45xf32> -> tensor<2x33x45xf32>\n"
+         "  %b = aster.add %m, %a2 : tensor<2x33x45xf32>, tensor<45xf32> -> tensor<2x33x45xf32>\n"
+         "  %y = aster.gelu %b : tensor<2x33x45xf32>", [("y", (2, 33, 45), "f32")]),
+        ("matmul bf16", [x(64, 128, elem="bf16"), x(128, 96, elem="bf16")],
+         "  %y = aster.matmul %a0, %a1 : tensor<64x128xbf16>, tensor<128x96xbf16> -> tensor<64x96xbf16>",
+         [("y", (64, 96), "bf16")]),
+        ("embedding transpose add", [x(300, 64), (ids, "i32"), x(64)],
+         "  %e = aster.embedding %a0[%a1] : tensor<300x64xf32>, tensor<4x9xi32> -> tensor<4x9x64xf32>\n"
+         "  %t = aster.transpose %e, [1, 0, 2] : tensor<4x9x64xf32> -> tensor<9x4x64xf32>\n"
+         "  %y = aster.add %t, %a2 : tensor<9x4x64xf32>, tensor<64xf32> -> tensor<9x4x64xf32>",
+         [("y", (9, 4, 64), "f32")]),
+        ("reduce sum axes", [x(3, 37, 129)],
+         "  %y = aster.reduce sum %a0 axes = [0, 2] : tensor<3x37x129xf32> -> tensor<37xf32>",
+         [("y", (37,), "f32")]),
+    ]
+
+
