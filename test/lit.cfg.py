@@ -13,7 +13,7 @@ config.suffixes = [".mlir", ".py", ".test"]
 config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.aster_obj_root, "test")
 # Helpers imported by the Python tests, and lit's own files, are not tests.
-config.excludes = ["lib", "lit.cfg.py", "lit.site.cfg.py", "CMakeLists.txt",
+config.excludes = ["lib", "Inputs", "lit.cfg.py", "lit.site.cfg.py", "CMakeLists.txt",
                    "run_node_tests.py"]
 
 config.environment["FILECHECK_OPTS"] = "-enable-var-scope"
@@ -55,3 +55,4 @@ if shutil.which("nvidia-smi"):
     probe = subprocess.run(["nvidia-smi", "-L"], capture_output=True, text=True)
     if probe.returncode == 0 and "GPU" in probe.stdout:
         config.available_features.add("gpu")
+config.substitutions.append(("%ptxas", os.path.join(cuda_root, "bin", "ptxas")))

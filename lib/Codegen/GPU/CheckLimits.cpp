@@ -57,20 +57,20 @@ struct GPUCheckLimitsPass
         if (it != sharedGlobals.end() && counted.insert(get.getName()).second)
           shared += it->second;
       });
-      if (shared > sharedMemoryBytes) {
+      if (shared > static_cast<int64_t>(sharedMemoryBytes)) {
         func.emitError() << "kernel @" << func.getName() << " needs " << shared
                          << " bytes of shared memory per block; " << on
-                         << " allows " << sharedMemoryBytes;
+                         << " allows " << static_cast<int64_t>(sharedMemoryBytes);
         return signalPassFailure();
       }
       if (DenseI32ArrayAttr known = func.getKnownBlockSizeAttr()) {
         int64_t threads = 1;
         for (int32_t d : known.asArrayRef())
           threads *= d;
-        if (threads > maxThreads) {
+        if (threads > static_cast<int64_t>(maxThreads)) {
           func.emitError() << "kernel @" << func.getName() << " has " << threads
                            << " threads per block; " << on << " allows "
-                           << maxThreads;
+                           << static_cast<int64_t>(maxThreads);
           return signalPassFailure();
         }
       }

@@ -75,6 +75,11 @@ struct GPUEmulateBlocksPass
     Value oldThread = launch.getThreadIds().x;
     OpBuilder b(launch);
     Location loc = launch.getLoc();
+    // One partials array per all_reduce, outside the loop over blocks.
+    DenseMap<Operation *, Value> partials;
+    for (auto reduce : body->getOps<gpu::AllReduceOp>())
+      partials[reduce] = memref::AllocaOp::create(
+          b, loc, MemRefType::get({*threads}, reduce.getType()));
     Value c0 = arith::ConstantIndexOp::create(b, loc, 0);
     Value c1 = arith::ConstantIndexOp::create(b, loc, 1);
     auto blocks = scf::ForOp::create(
@@ -91,11 +96,6 @@ struct GPUEmulateBlocksPass
                                 launch.getBlockSizeY(), launch.getBlockSizeZ()};
     for (auto [arg, size] : llvm::zip(body->getArguments().drop_front(6), sizes))
       fixed.map(arg, size);
-    // One partials array per all_reduce.
-    DenseMap<Operation *, Value> partials;
-    for (auto reduce : body->getOps<gpu::AllReduceOp>())
-      partials[reduce] = memref::AllocaOp::create(
-          b, loc, MemRefType::get({*threads}, reduce.getType()));
     // Phases: the ops between barriers; an all_reduce ends its phase.
     SmallVector<SmallVector<Operation *>> phases(1);
     for (Operation &op : body->without_terminator()) {

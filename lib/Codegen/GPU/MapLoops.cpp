@@ -267,7 +267,8 @@ struct GPUMapLoopsPass
     mapNestedSequential(inner);
   }
 
-  /// Reads of constant globals inside the device loops, directly or
+  /// Reads of constant globals inside the device loops (and the launches
+  /// of the family strategies), directly or
   /// through views, come from the device module's copy of the global: the
   /// read and its views are cloned next to each use in a loop.
   void cloneGlobalsIntoLoops(func::FuncOp func, SymbolTable &symbols) {
@@ -289,7 +290,8 @@ struct GPUMapLoopsPass
     for (Operation *op : chainOps)
       for (OpOperand &use : llvm::make_early_inc_range(op->getUses())) {
         Operation *user = use.getOwner();
-        if (!user->getParentOfType<scf::ParallelOp>())
+        if (!user->getParentOfType<scf::ParallelOp>() &&
+            !user->getParentOfType<gpu::LaunchOp>())
           continue;
         OpBuilder builder(user);
         use.set(cloneChain(use.get(), builder, rooted));

@@ -1,0 +1,18 @@
+// One kernel of each family the GPU strategies have: elementwise (bf16 in,
+// f32 out, 16-byte accesses), rows (softmax, layer norm, cross-entropy),
+// the generic strategy (matmul), gather (embedding).
+func.func @forward(%x: tensor<64x1024xbf16>, %b: tensor<1024xf32>, %w: tensor<1024x256xf32>,
+                   %g: tensor<1024xf32>, %t: tensor<300x256xf32>, %ids: tensor<8x16xi32>,
+                   %labels: tensor<64xi32>, %x2: tensor<32x2048xbf16>, %c: tensor<2048xf32>)
+    -> (tensor<64x1024xf32>, tensor<64x1024xf32>, tensor<64x256xf32>, tensor<8x16x256xf32>, tensor<f32>, tensor<32x2048xf32>) {
+  %e2 = aster.cast %x2 : tensor<32x2048xbf16> -> tensor<32x2048xf32>
+  %z = aster.mul %e2, %c : tensor<32x2048xf32>, tensor<2048xf32> -> tensor<32x2048xf32>
+  %e = aster.cast %x : tensor<64x1024xbf16> -> tensor<64x1024xf32>
+  %a = aster.add %e, %b : tensor<64x1024xf32>, tensor<1024xf32> -> tensor<64x1024xf32>
+  %s = aster.softmax %a, axis = 1 : tensor<64x1024xf32>
+  %n = aster.layer_norm %a, %g, %b epsilon = 1.0e-5 : tensor<64x1024xf32>, tensor<1024xf32>, tensor<1024xf32>
+  %m = aster.matmul %n, %w : tensor<64x1024xf32>, tensor<1024x256xf32> -> tensor<64x256xf32>
+  %v = aster.embedding %t[%ids] : tensor<300x256xf32>, tensor<8x16xi32> -> tensor<8x16x256xf32>
+  %l = aster.cross_entropy %a, %labels reduction = mean : tensor<64x1024xf32>, tensor<64xi32> -> tensor<f32>
+  return %a, %s, %m, %v, %l, %z : tensor<64x1024xf32>, tensor<64x1024xf32>, tensor<64x256xf32>, tensor<8x16x256xf32>, tensor<f32>, tensor<32x2048xf32>
+}
