@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "aster/Runtime/Runtime.h"
+#include "EntryCalls.h"
 
 #include <dlfcn.h>
 
@@ -23,33 +24,13 @@ public:
 
   bool call(const EntryPoint &entry, std::vector<HostTensor> &args,
             std::vector<HostTensor> &results, std::string &error) override {
-    using Wrapper = void (*)(void **);
-    auto fn = reinterpret_cast<Wrapper>(dlsym(library, entry.wrapper.c_str()));
-    if (!fn) {
-      error = "kernels.so has no " + entry.wrapper +
-              " (the bundle is incomplete or from another version)";
+    EntryWrapper fn = findEntry(library, entry, args, results, error);
+    if (!fn)
       return false;
-    }
-    if (args.size() != entry.args.size() ||
-        results.size() != entry.results.size()) {
-      error = entry.name + ": wrong number of arguments or results";
-      return false;
-    }
     std::vector<std::vector<int64_t>> descriptors;
     std::vector<void *> pointers;
     auto describe = [&](HostTensor &t) {
-      // {allocated, aligned, offset, sizes..., strides...} as 64-bit words.
-      size_t rank = t.shape.size();
-      std::vector<int64_t> d(3 + 2 * rank);
-      d[0] = d[1] = reinterpret_cast<int64_t>(t.bytes.data());
-      d[2] = 0;
-      int64_t stride = 1;
-      for (size_t i = rank; i-- > 0;) {
-        d[3 + i] = t.shape[i];
-        d[3 + rank + i] = stride;
-        stride *= t.shape[i];
-      }
-      descriptors.push_back(std::move(d));
+      descriptors.push_back(memrefDescriptor(t.bytes.data(), t.shape));
     };
     for (HostTensor &t : args)
       describe(t);

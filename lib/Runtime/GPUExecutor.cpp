@@ -18,6 +18,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "aster/Runtime/Runtime.h"
+#include "EntryCalls.h"
 
 #include <dlfcn.h>
 
@@ -401,18 +402,9 @@ private:
   bool run(const EntryPoint &entry, std::vector<HostTensor> &args,
            std::vector<HostTensor> &results, int repeats, double *seconds,
            std::string &error) {
-    using Wrapper = void (*)(void **);
-    auto fn = reinterpret_cast<Wrapper>(dlsym(library, entry.wrapper.c_str()));
-    if (!fn) {
-      error = "kernels.so has no " + entry.wrapper +
-              " (the bundle is incomplete or from another version)";
+    EntryWrapper fn = findEntry(library, entry, args, results, error);
+    if (!fn)
       return false;
-    }
-    if (args.size() != entry.args.size() ||
-        results.size() != entry.results.size()) {
-      error = entry.name + ": wrong number of arguments or results";
-      return false;
-    }
     Device &d = *device;
     current = &d;
     std::vector<void *> buffers;
@@ -423,16 +415,7 @@ private:
       if (p && upload && !t.bytes.empty())
         d.check(d.api.memcpyHtoD(p, t.bytes.data(), t.bytes.size()),
                 "copy to the device");
-      size_t rank = t.shape.size();
-      std::vector<int64_t> desc(3 + 2 * rank);
-      desc[0] = desc[1] = reinterpret_cast<int64_t>(p);
-      int64_t stride = 1;
-      for (size_t i = rank; i-- > 0;) {
-        desc[3 + i] = t.shape[i];
-        desc[3 + rank + i] = stride;
-        stride *= t.shape[i];
-      }
-      descriptors.push_back(std::move(desc));
+      descriptors.push_back(memrefDescriptor(p, t.shape));
     };
     for (HostTensor &t : args)
       describe(t, true);

@@ -55,6 +55,11 @@ void mlir::aster::buildCPUBufferPipeline(OpPassManager &pm,
   // registers, written after it.
   pm.addPass(createLoopInvariantSubsetHoistingPass());
   pm.addPass(createCanonicalizerPass());
+  addKernelBufferization(pm);
+  pm.addPass(createCPUPlanArena());
+}
+
+void mlir::aster::addKernelBufferization(OpPassManager &pm) {
   bufferization::OneShotBufferizePassOptions bufferize;
   bufferize.bufferizeFunctionBoundaries = true;
   // Flash attention's key loop carries a running max, sum and accumulator
@@ -67,7 +72,6 @@ void mlir::aster::buildCPUBufferPipeline(OpPassManager &pm,
   outParams.hoistStaticAllocs = true;
   outParams.modifyPublicFunctions = true;
   pm.addPass(bufferization::createBufferResultsToOutParamsPass(outParams));
-  pm.addPass(createCPUPlanArena());
 }
 
 void mlir::aster::buildCPULLVMPipeline(OpPassManager &pm) {

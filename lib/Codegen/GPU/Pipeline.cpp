@@ -53,15 +53,7 @@ void mlir::aster::buildGPUBufferPipeline(OpPassManager &pm) {
   buildFusionPipeline(pm, /*flashAttention=*/false);
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
-  bufferization::OneShotBufferizePassOptions bufferize;
-  bufferize.bufferizeFunctionBoundaries = true;
-  bufferize.functionBoundaryTypeConversion =
-      bufferization::LayoutMapOption::IdentityLayoutMap;
-  pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
-  bufferization::BufferResultsToOutParamsPassOptions outParams;
-  outParams.hoistStaticAllocs = true;
-  outParams.modifyPublicFunctions = true;
-  pm.addPass(bufferization::createBufferResultsToOutParamsPass(outParams));
+  addKernelBufferization(pm);
   // Strategies for kernel families, before the arenas (a strategy's
   // launch keeps its buffers live together).
   pm.addPass(createGPURowKernels());

@@ -15,6 +15,10 @@ void buildCPUPipeline(OpPassManager &pm, int64_t vectorWidth = 8);
 /// Its two halves: to bufferized kernels and calls with arena offsets (what
 /// a bundle's plan.json describes), then to the LLVM dialect.
 void buildCPUBufferPipeline(OpPassManager &pm, int64_t vectorWidth);
+/// One-shot bufferization of the kernels and entry points (function
+/// results become out-parameters, identity layouts at function
+/// boundaries), shared by the CPU and GPU pipelines.
+void addKernelBufferization(OpPassManager &pm);
 void buildCPULLVMPipeline(OpPassManager &pm);
 
 /// The f32 lanes of the vector registers of an x86 CPU given as a -march
