@@ -252,7 +252,7 @@ bool mlir::aster::writeBundle(ModuleOp module, const std::string &dir,
       return false;
     }
   }
-  auto removeScratch = llvm::make_scope_exit([&] {
+  llvm::scope_exit removeScratch([&] {
     if (!toolkitScratch.empty())
       llvm::sys::fs::remove_directories(toolkitScratch);
   });

@@ -32,13 +32,13 @@ std::optional<aster::GPUTarget> mlir::aster::gpuTarget(llvm::StringRef chip) {
   // NVIDIA; more, up to 163 KB on sm_80 and 227 KB on sm_90, is dynamic
   // and opt-in, which no strategy uses yet).
   if (chip == "sm_80")
-    return GPUTarget{GPUVendor::NVIDIA, "sm_80", "cuda", 48 * 1024, 32, ""};
+    return GPUTarget{GPUVendor::NVIDIA, "sm_80", "cuda", 48 * 1024, ""};
   if (chip == "sm_90")
-    return GPUTarget{GPUVendor::NVIDIA, "sm_90", "cuda", 48 * 1024, 32, ""};
+    return GPUTarget{GPUVendor::NVIDIA, "sm_90", "cuda", 48 * 1024, ""};
   if (chip == "gfx90a")
-    return GPUTarget{GPUVendor::AMD, "gfx90a", "hip", 64 * 1024, 64, ""};
+    return GPUTarget{GPUVendor::AMD, "gfx90a", "hip", 64 * 1024, ""};
   if (chip == "gfx942")
-    return GPUTarget{GPUVendor::AMD, "gfx942", "hip", 64 * 1024, 64, ""};
+    return GPUTarget{GPUVendor::AMD, "gfx942", "hip", 64 * 1024, ""};
   return std::nullopt;
 }
 

@@ -18,7 +18,6 @@ struct GPUTarget {
   std::string chip;          // sm_80, sm_90, gfx90a, gfx942
   std::string runtime;       // cuda, hip: the executor aster-run uses
   int64_t sharedMemoryBytes; // per block, the most a kernel may ask for
-  int64_t warpSize;
   /// The toolkit that turns device IR into a binary: the CUDA root (with
   /// bin/ptxas and nvvm/libdevice) or a ROCm folder (with amdgcn/bitcode
   /// and llvm/bin/ld.lld). Filled in by findGPUToolkit.
