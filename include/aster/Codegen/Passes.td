@@ -230,19 +230,24 @@ def GPURowKernels : Pass<"aster-gpu-row-kernels", "::mlir::ModuleOp"> {
     Runs on bufferized IR, before the arenas are planned. A kernel of kind
     `reduction` whose ops share their leading parallel loops (the rows) and
     whose other loops (the columns) are, per op, all parallel or all
-    reductions becomes one `scf.parallel` over rows mapped to blocks, with
-    a nested `scf.parallel` over the block's threads: each op is a loop in
-    which thread t handles columns t, t + T, ... (coalesced), a reduction
-    is a per-thread partial from the combiner's neutral element combined by
+    reductions becomes one `gpu.launch` with a block per row: each op is a
+    loop in which the T threads of the block stride over the row's columns
+    (thread t takes chunk t, t + T, ...: coalesced), a reduction is a
+    per-thread partial from the combiner's neutral element combined by
     `gpu.all_reduce` and folded into the output by thread 0, and a
-    `gpu.barrier` separates consecutive ops. An elementwise op whose result
-    only later ops of the kernel read is not materialized: its payload is
-    recomputed at each read. The block has between 64 and 1024 threads,
+    `gpu.barrier` separates consecutive ops, a row-scalar op being
+    computed by thread 0. Over a one-dimensional row a chunk is V
+    consecutive columns (16 bytes of the op's widest element, when V
+    divides the row): operands contiguous along the row are read with one
+    vector load and written with one vector store. An elementwise op whose
+    result only later ops of the kernel read is not materialized: its
+    payload is recomputed at each read. The block has between 64 and 1024 threads,
     about a quarter of the widest row. Kernels of another shape are left to
     `aster-gpu-map-loops`.
   }];
   let dependentDialects = [
     "::mlir::gpu::GPUDialect", "::mlir::scf::SCFDialect",
+    "::mlir::vector::VectorDialect",
     "::mlir::affine::AffineDialect", "::mlir::memref::MemRefDialect"
   ];
 }

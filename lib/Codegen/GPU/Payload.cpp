@@ -5,6 +5,7 @@
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/Interfaces/ViewLikeInterface.h"
 
 using namespace mlir;
@@ -35,6 +36,148 @@ Launch mlir::aster::createLaunch(OpBuilder &b, Location loc, int64_t grid,
   }
   b.setInsertionPoint(body.getTerminator());
   return {launch, launch.getBlockIds().x, launch.getThreadIds().x};
+}
+
+bool mlir::aster::contiguousAlong(linalg::GenericOp op, OpOperand &operand,
+                                  unsigned dim) {
+  auto type = dyn_cast<MemRefType>(operand.get().getType());
+  if (!type || type.getRank() == 0 || !type.getLayout().isIdentity() ||
+      type.getElementTypeBitWidth() % 8 != 0)
+    return false;
+  AffineMap map = op.getMatchingIndexingMap(&operand);
+  unsigned last = map.getNumResults() - 1;
+  if (map.getResult(last) != getAffineDimExpr(dim, op.getContext()))
+    return false;
+  for (unsigned r = 0; r < last; ++r)
+    if (map.getResult(r).isFunctionOfDim(dim))
+      return false;
+  return true;
+}
+
+int64_t mlir::aster::vectorLanes(ArrayRef<Type> types, int64_t size) {
+  int64_t widest = 1;
+  for (Type t : types) {
+    unsigned bits = getElementTypeOrSelf(t).getIntOrFloatBitWidth();
+    if (bits % 8 != 0)
+      return 1; // i1: a byte in memory, a bit in a vector
+    widest = std::max<int64_t>(widest, bits / 8);
+  }
+  int64_t lanes = std::max<int64_t>(16 / widest, 1);
+  while (lanes > 1 && size % lanes != 0)
+    lanes /= 2;
+  return lanes;
+}
+
+/// 16-byte (or narrower) alignment of a vector access of `lanes` elements
+/// at a multiple of `lanes` of an identity-layout buffer whose last
+/// dimension they divide (arena offsets are multiples of 64 bytes, device
+/// allocations of 256); 0 when not known.
+static int64_t laneAlignment(MemRefType type, int64_t lanes) {
+  if (!type.getLayout().isIdentity() || type.getShape().back() % lanes)
+    return 0;
+  return lanes * std::max<int64_t>(type.getElementTypeBitWidth() / 8, 1);
+}
+
+SmallVector<Value>
+PayloadEmitter::readLanes(linalg::GenericOp op, OpOperand &operand,
+                          ArrayRef<SmallVector<Value>> laneIvs, unsigned dim) {
+  int64_t lanes = laneIvs.size();
+  AffineMap map = op.getMatchingIndexingMap(&operand);
+  SmallVector<Value> out;
+  auto it = recomputed.find(operand.get());
+  if (it != recomputed.end()) {
+    // The producer's point is the reader's indices (its output map is the
+    // identity); its lanes run along the index that moves with `dim`.
+    SmallVector<SmallVector<Value>> producerIvs;
+    for (const SmallVector<Value> &ivs : laneIvs)
+      producerIvs.push_back(apply(map, ivs));
+    std::optional<unsigned> along;
+    unsigned moving = 0;
+    for (auto [r, e] : llvm::enumerate(map.getResults()))
+      if (e.isFunctionOfDim(dim)) {
+        ++moving;
+        if (e == getAffineDimExpr(dim, op.getContext()))
+          along = r;
+      }
+    if (moving != 1)
+      along = std::nullopt;
+    if (!along) { // not along one of its loops: lane by lane
+      for (const SmallVector<Value> &ivs : producerIvs)
+        out.push_back(payload(it->second, ivs)[0]);
+      return out;
+    }
+    for (SmallVector<Value> &v : payloadLanes(it->second, producerIvs, *along))
+      out.push_back(v[0]);
+    return out;
+  }
+  if (!map.isFunctionOfDim(dim)) {
+    Value value = read(op, operand, laneIvs[0]);
+    return SmallVector<Value>(lanes, value);
+  }
+  if (lanes > 1 && contiguousAlong(op, operand, dim)) {
+    auto type = cast<MemRefType>(operand.get().getType());
+    auto load = vector::LoadOp::create(
+        b, loc, VectorType::get({lanes}, type.getElementType()), operand.get(),
+        apply(map, laneIvs[0]));
+    if (int64_t bytes = laneAlignment(type, lanes))
+      load.setAlignmentAttr(b.getI64IntegerAttr(bytes));
+    for (int64_t v = 0; v < lanes; ++v)
+      out.push_back(vector::ExtractOp::create(b, loc, load, v));
+    return out;
+  }
+  for (const SmallVector<Value> &ivs : laneIvs)
+    out.push_back(read(op, operand, ivs));
+  return out;
+}
+
+SmallVector<SmallVector<Value>>
+PayloadEmitter::payloadLanes(linalg::GenericOp op,
+                             ArrayRef<SmallVector<Value>> laneIvs, unsigned dim,
+                             ArrayRef<SmallVector<Value>> outs) {
+  int64_t lanes = laneIvs.size();
+  Block &body = op.getRegion().front();
+  SmallVector<SmallVector<Value>> inputs(lanes,
+                                         SmallVector<Value>(op.getNumDpsInputs()));
+  for (OpOperand *input : op.getDpsInputOperands()) {
+    unsigned i = input->getOperandNumber();
+    if (!isa<MemRefType>(input->get().getType()) ||
+        body.getArgument(i).use_empty())
+      continue;
+    SmallVector<Value> values = readLanes(op, *input, laneIvs, dim);
+    for (int64_t v = 0; v < lanes; ++v)
+      inputs[v][i] = values[v];
+  }
+  SmallVector<SmallVector<Value>> results;
+  for (int64_t v = 0; v < lanes; ++v)
+    results.push_back(payload(op, laneIvs[v], inputs[v],
+                              outs.empty() ? ArrayRef<Value>() : outs[v]));
+  return results;
+}
+
+void PayloadEmitter::writeLanes(linalg::GenericOp op,
+                                ArrayRef<SmallVector<Value>> values,
+                                ArrayRef<SmallVector<Value>> laneIvs,
+                                unsigned dim) {
+  int64_t lanes = laneIvs.size();
+  for (auto [k, init] : llvm::enumerate(op.getDpsInitsMutable())) {
+    auto type = cast<MemRefType>(init.get().getType());
+    AffineMap map = op.getMatchingIndexingMap(&init);
+    if (lanes > 1 && contiguousAlong(op, init, dim)) {
+      SmallVector<Value> elements;
+      for (int64_t v = 0; v < lanes; ++v)
+        elements.push_back(values[v][k]);
+      Value vector = vector::FromElementsOp::create(
+          b, loc, VectorType::get({lanes}, type.getElementType()), elements);
+      auto store = vector::StoreOp::create(b, loc, vector, init.get(),
+                                           apply(map, laneIvs[0]));
+      if (int64_t bytes = laneAlignment(type, lanes))
+        store.setAlignmentAttr(b.getI64IntegerAttr(bytes));
+      continue;
+    }
+    for (int64_t v = 0; v < lanes; ++v)
+      memref::StoreOp::create(b, loc, values[v][k], init.get(),
+                              apply(map, laneIvs[v]));
+  }
 }
 
 Value PayloadEmitter::index(int64_t v) {

@@ -37,6 +37,25 @@ struct PayloadEmitter {
   SmallVector<Value> payload(linalg::GenericOp op, ArrayRef<Value> ivs,
                              ArrayRef<Value> inputs = {},
                              ArrayRef<Value> outs = {});
+  /// The value of `operand` at each lane's point `laneIvs[v]`, the lanes
+  /// consecutive along loop `dim`: one vector load when the operand is
+  /// contiguous along it (16-byte aligned where its layout says so), one
+  /// read when it does not depend on it, a read per lane otherwise;
+  /// recomputed producers are recomputed lane by lane from their own
+  /// inputs read the same way.
+  SmallVector<Value> readLanes(linalg::GenericOp op, OpOperand &operand,
+                               ArrayRef<SmallVector<Value>> laneIvs,
+                               unsigned dim);
+  /// The payload at each lane's point, inputs read with readLanes; `outs`
+  /// per lane as for payload.
+  SmallVector<SmallVector<Value>>
+  payloadLanes(linalg::GenericOp op, ArrayRef<SmallVector<Value>> laneIvs,
+               unsigned dim, ArrayRef<SmallVector<Value>> outs = {});
+  /// Stores each lane's `values` to the outputs of `op`: one vector store
+  /// per output contiguous along `dim`, else a store per lane.
+  void writeLanes(linalg::GenericOp op,
+                  ArrayRef<SmallVector<Value>> values,
+                  ArrayRef<SmallVector<Value>> laneIvs, unsigned dim);
   /// Stores `values` to the outputs of `op` at `ivs`.
   void write(linalg::GenericOp op, ArrayRef<Value> values, ArrayRef<Value> ivs);
   /// A loop `for i = start; i < end; i += step` whose body the builder is
@@ -53,6 +72,16 @@ struct Launch {
   Value blockId, threadId;
 };
 Launch createLaunch(OpBuilder &b, Location loc, int64_t grid, int64_t block);
+
+/// Whether `operand` of `op` is read or written contiguously along loop
+/// `dim` (its last index is that loop's, no other index depends on it, an
+/// identity layout, whole-byte elements), so lanes along `dim` can be one
+/// vector access.
+bool contiguousAlong(linalg::GenericOp op, OpOperand &operand, unsigned dim);
+
+/// Lanes along the innermost dimension that make 16-byte accesses for the
+/// widest element among `types`, halved until they divide `size`.
+int64_t vectorLanes(ArrayRef<Type> types, int64_t size);
 
 /// The buffer a view reads, through view-like ops.
 Value bufferRoot(Value v);

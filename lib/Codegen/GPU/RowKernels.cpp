@@ -284,26 +284,46 @@ struct GPURowKernelsPass
       e.write(r.op, e.payload(r.op, ivs), ivs);
       return;
     }
-    int64_t steps = (r.columns + threads - 1) / threads;
-    bool exact = r.columns % threads == 0;
+    // Each thread takes `lanes` consecutive columns per step (16-byte
+    // accesses where the operands are contiguous along the row).
+    unsigned dim = rowIvs.size();
+    int64_t lanes = 1;
+    if (r.columnSizes.size() == 1) {
+      SmallVector<Type> types;
+      for (Value v : r.op->getOperands())
+        if (isa<MemRefType>(v.getType()))
+          types.push_back(v.getType());
+      lanes = vectorLanes(types, r.columns);
+    }
+    int64_t perStep = threads * lanes;
+    int64_t steps = (r.columns + perStep - 1) / perStep;
+    bool exact = r.columns % perStep == 0;
+    // The lanes' points at step `k`, and whether the step is inside the row.
+    auto lanePoints = [&](Value k, SmallVector<SmallVector<Value>> &laneIvs) {
+      Value chunk = arith::AddIOp::create(
+          b, loc, arith::MulIOp::create(b, loc, k, e.index(threads)), thread);
+      Value base = arith::MulIOp::create(b, loc, chunk, e.index(lanes));
+      for (int64_t v = 0; v < lanes; ++v)
+        laneIvs.push_back(pointAt(
+            e, r, rowIvs,
+            v ? arith::AddIOp::create(b, loc, base, e.index(v)).getResult()
+              : base));
+      return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, base,
+                                   e.index(r.columns))
+          .getResult();
+    };
     if (r.shape == OpShape::Parallel) {
       auto loop = scf::ForOp::create(b, loc, e.index(0), e.index(steps),
                                      e.index(1));
       OpBuilder::InsertionGuard guard(b);
       b.setInsertionPointToStart(loop.getBody());
-      Value linear = arith::AddIOp::create(
-          b, loc,
-          arith::MulIOp::create(b, loc, loop.getInductionVar(),
-                                e.index(threads)),
-          thread);
+      SmallVector<SmallVector<Value>> laneIvs;
+      Value inside = lanePoints(loop.getInductionVar(), laneIvs);
       if (!exact) {
-        Value inside = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult,
-                                             linear, e.index(r.columns));
         auto guardIf = scf::IfOp::create(b, loc, inside);
         b.setInsertionPointToStart(&guardIf.getThenRegion().front());
       }
-      SmallVector<Value> ivs = pointAt(e, r, rowIvs, linear);
-      e.write(r.op, e.payload(r.op, ivs), ivs);
+      e.writeLanes(r.op, e.payloadLanes(r.op, laneIvs, dim), laneIvs, dim);
       return;
     }
     // A reduction over the row: partials from the identity, combined
@@ -323,22 +343,35 @@ struct GPURowKernelsPass
       OpBuilder::InsertionGuard guard(b);
       b.setInsertionPointToStart(loop.getBody());
       Value acc = loop.getRegionIterArgs()[0];
-      Value linear = arith::AddIOp::create(
-          b, loc,
-          arith::MulIOp::create(b, loc, loop.getInductionVar(),
-                                e.index(threads)),
-          thread);
+      SmallVector<SmallVector<Value>> laneIvs;
+      Value inside = lanePoints(loop.getInductionVar(), laneIvs);
+      // The lanes fold into the partial one after the other.
+      auto accumulate = [&]() {
+        SmallVector<SmallVector<Value>> inputs(
+            lanes, SmallVector<Value>(r.op.getNumDpsInputs()));
+        Block &body = r.op.getRegion().front();
+        for (OpOperand *input : r.op.getDpsInputOperands()) {
+          unsigned i = input->getOperandNumber();
+          if (!isa<MemRefType>(input->get().getType()) ||
+              body.getArgument(i).use_empty())
+            continue;
+          SmallVector<Value> values = e.readLanes(r.op, *input, laneIvs, dim);
+          for (int64_t v = 0; v < lanes; ++v)
+            inputs[v][i] = values[v];
+        }
+        Value partial = acc;
+        for (int64_t v = 0; v < lanes; ++v)
+          partial = e.payload(r.op, laneIvs[v], inputs[v], {partial})[0];
+        return partial;
+      };
       Value next;
       if (exact) {
-        next = e.payload(r.op, pointAt(e, r, rowIvs, linear), {}, {acc})[0];
+        next = accumulate();
       } else {
-        Value inside = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult,
-                                             linear, e.index(r.columns));
         auto guardIf = scf::IfOp::create(b, loc, TypeRange{type}, inside,
                                          /*withElseRegion=*/true);
         b.setInsertionPointToStart(&guardIf.getThenRegion().front());
-        Value v = e.payload(r.op, pointAt(e, r, rowIvs, linear), {}, {acc})[0];
-        scf::YieldOp::create(b, loc, v);
+        scf::YieldOp::create(b, loc, accumulate());
         b.setInsertionPointToStart(&guardIf.getElseRegion().front());
         scf::YieldOp::create(b, loc, acc);
         b.setInsertionPointAfter(guardIf);

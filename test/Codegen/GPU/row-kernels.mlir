@@ -2,11 +2,12 @@
 
 // A softmax-like row kernel: a max and a sum over each row, then the
 // normalized row. One launch, a block per row (6 rows), 256 threads (a
-// quarter of the 1000 columns, rounded up to a power of two); each
-// reduction is a strided per-thread loop from the neutral element (-inf,
-// 0), a gpu.all_reduce, and thread 0 folding it into the output; a barrier
-// after each op. The exp is recomputed where the sum and the division read
-// it, never stored.
+// quarter of the 1000 columns, rounded up to a power of two), each taking
+// 4 consecutive f32 columns (16 bytes) per step; each reduction is a
+// per-thread loop from the neutral element (-inf, 0) folding its lanes in
+// turn, a gpu.all_reduce, and thread 0 folding it into the output; a
+// barrier after each op. The exp is recomputed where the sum and the
+// division read it, never stored.
 // CHECK-LABEL: func.func private @softmax_k0
 // CHECK: %[[C6:.*]] = arith.constant 6 : index
 // CHECK: %[[C256:.*]] = arith.constant 256 : index
@@ -18,7 +19,8 @@
 // CHECK: %[[MAX:.*]] = scf.for {{.*}} iter_args(%{{.*}} = %[[NEG]]) -> (f32)
 // CHECK:   arith.cmpi ult
 // CHECK:   scf.if
-// CHECK:     arith.maximumf
+// CHECK:     vector.load %{{.*}} {alignment = 16 : i64} : memref<6x1000xf32>, vector<4xf32>
+// CHECK-COUNT-4: arith.maximumf
 // CHECK: gpu.all_reduce maximumf %[[MAX]] uniform
 // CHECK: gpu.barrier
 // CHECK: gpu.all_reduce add
@@ -26,7 +28,7 @@
 // CHECK: scf.for
 // CHECK:   math.exp
 // CHECK:   arith.divf
-// CHECK:   memref.store
+// CHECK:   vector.store %{{.*}} {alignment = 16 : i64} : memref<6x1000xf32>, vector<4xf32>
 // CHECK: gpu.barrier
 // CHECK-NOT: linalg.generic
 #id = affine_map<(d0, d1) -> (d0, d1)>
