@@ -1,4 +1,12 @@
 // RUN: aster-opt %s -split-input-file -convert-aster-to-linalg -canonicalize | FileCheck %s
+// RUN: aster-opt %s -split-input-file -convert-aster-to-linalg="flash-attention=false" -canonicalize | FileCheck %s --check-prefix=SPELLED
+
+// With flash-attention=false (the GPU path until its attention kernel
+// family exists) attention is spelled out: the whole score matrix, no
+// key-block loop.
+// SPELLED-LABEL: func @causal_gqa
+// SPELLED-NOT: scf.forall
+// SPELLED: tensor<2x4x150x150xf32>
 
 // Flash attention: one scf.forall over (batch, head, query block of 50),
 // a loop over key blocks that stops at the query block's end (causal),
