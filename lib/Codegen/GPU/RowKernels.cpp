@@ -78,8 +78,6 @@ Operation *findCombiner(linalg::GenericOp op) {
   return combiner;
 }
 
-using Emitter = PayloadEmitter;
-
 struct GPURowKernelsPass
     : mlir::aster::impl::GPURowKernelsBase<GPURowKernelsPass> {
   using GPURowKernelsBase::GPURowKernelsBase;
@@ -203,8 +201,7 @@ struct GPURowKernelsPass
       Value out = r.op.getDpsInitOperand(0)->get();
       if (!out.getDefiningOp<memref::AllocOp>() ||
           !r.op.getMatchingIndexingMap(r.op.getDpsInitOperand(0)).isIdentity() ||
-          r.op.getRegion().front().getArgument(r.op.getNumDpsInputs()).getUses().begin() !=
-              r.op.getRegion().front().getArgument(r.op.getNumDpsInputs()).getUses().end())
+          !r.op.getRegion().front().getArgument(r.op.getNumDpsInputs()).use_empty())
         continue;
       // Its only other users read it directly, after it.
       bool ok = writers[out].size() == 1;
@@ -238,10 +235,11 @@ struct GPURowKernelsPass
     for (int64_t s : rowSizes)
       rowCount *= s;
 
+    // After the last op (as a generic: generalizing replaced named ops).
     OpBuilder b(kernel.getContext());
-    b.setInsertionPointAfter(linalgOps.back());
-    Location loc = linalgOps.back()->getLoc();
-    Emitter e(b, loc);
+    b.setInsertionPointAfter(plan.back().op);
+    Location loc = plan.back().op.getLoc();
+    PayloadEmitter e(b, loc);
     for (unsigned i : recomputed)
       e.recomputed[plan[i].op.getDpsInitOperand(0)->get()] = plan[i].op;
     Launch launch = createLaunch(b, loc, rowCount, threads);
@@ -256,14 +254,14 @@ struct GPURowKernelsPass
       emitOp(e, r, rowIvs, thread, threads, isFirst);
       gpu::BarrierOp::create(b, loc);
     }
-    for (auto [i, r] : llvm::enumerate(plan))
+    for (RowOp &r : plan)
       r.op->erase();
     return success();
   }
 
   /// The ivs of a point: the row's, then `columns` at linear position
   /// `linear` (zeros for a row-scalar op).
-  SmallVector<Value> pointAt(Emitter &e, const RowOp &r,
+  SmallVector<Value> pointAt(PayloadEmitter &e, const RowOp &r,
                              ArrayRef<Value> rowIvs, Value linear) {
     SmallVector<Value> ivs(rowIvs);
     if (r.columnSizes.empty())
@@ -272,7 +270,7 @@ struct GPURowKernelsPass
     return ivs;
   }
 
-  void emitOp(Emitter &e, RowOp &r, ArrayRef<Value> rowIvs, Value thread,
+  void emitOp(PayloadEmitter &e, RowOp &r, ArrayRef<Value> rowIvs, Value thread,
               int64_t threads, Value isFirst) {
     OpBuilder &b = e.b;
     Location loc = e.loc;
