@@ -13,7 +13,6 @@
 #include "aster/Codegen/Passes.h"
 
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
-#include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 
 namespace mlir::aster {
 #define GEN_PASS_DEF_GPUELEMENTWISEKERNELS
@@ -53,15 +52,10 @@ struct GPUElementwiseKernelsPass
       if (!linalgOp.getMatchingIndexingMap(&init).isIdentity())
         return failure();
     IRRewriter rewriter(linalgOp.getContext());
-    rewriter.setInsertionPoint(linalgOp);
-    linalg::GenericOp op = dyn_cast<linalg::GenericOp>(linalgOp.getOperation());
-    if (!op) {
-      FailureOr<linalg::GenericOp> g =
-          linalg::generalizeNamedOp(rewriter, linalgOp);
-      if (failed(g))
-        return failure();
-      op = *g;
-    }
+    FailureOr<linalg::GenericOp> generic = asGeneric(rewriter, linalgOp);
+    if (failed(generic))
+      return failure();
+    linalg::GenericOp op = *generic;
     unsigned inner = sizes.size() - 1;
     // Lanes: 16 bytes of the widest output element, dividing the
     // innermost dimension.

@@ -8,6 +8,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "Payload.h"
 #include "aster/Codegen/Passes.h"
 
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
@@ -25,6 +26,7 @@ namespace mlir::aster {
 } // namespace mlir::aster
 
 using namespace mlir;
+using namespace mlir::aster;
 
 namespace {
 
@@ -101,14 +103,10 @@ struct GPUMapLoopsPass
     SmallVector<linalg::LinalgOp> ops;
     module.walk([&](linalg::LinalgOp op) { ops.push_back(op); });
     for (linalg::LinalgOp op : ops) {
-      rewriter.setInsertionPoint(op);
-      auto generic = dyn_cast<linalg::GenericOp>(op.getOperation());
-      if (!generic) {
-        FailureOr<linalg::GenericOp> g = linalg::generalizeNamedOp(rewriter, op);
-        if (failed(g))
-          return op->emitError("GPU code generation: cannot generalize");
-        generic = *g;
-      }
+      FailureOr<linalg::GenericOp> asGenericOp = asGeneric(rewriter, op);
+      if (failed(asGenericOp))
+        return op->emitError("GPU code generation: cannot generalize");
+      linalg::GenericOp generic = *asGenericOp;
       SmallVector<unsigned> order;
       for (auto [i, kind] : llvm::enumerate(generic.getIteratorTypesArray()))
         if (kind == utils::IteratorType::parallel)

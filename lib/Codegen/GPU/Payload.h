@@ -83,6 +83,11 @@ bool contiguousAlong(linalg::GenericOp op, OpOperand &operand, unsigned dim);
 /// widest element among `types`, halved until they divide `size`.
 int64_t vectorLanes(ArrayRef<Type> types, int64_t size);
 
+/// `op` as a linalg.generic: itself, or the generic that replaces a named
+/// op (created where `op` is; `op` is erased).
+FailureOr<linalg::GenericOp> asGeneric(RewriterBase &rewriter,
+                                       linalg::LinalgOp op);
+
 /// The buffer a view reads, through view-like ops.
 Value bufferRoot(Value v);
 

@@ -17,7 +17,6 @@
 #include "Payload.h"
 
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
-#include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "mlir/Interfaces/ViewLikeInterface.h"
 #include "llvm/ADT/TypeSwitch.h"
@@ -138,14 +137,10 @@ struct GPURowKernelsPass
     SmallVector<RowOp> plan;
     bool anyReduction = false;
     for (linalg::LinalgOp op : linalgOps) {
-      auto generic = dyn_cast<linalg::GenericOp>(op.getOperation());
-      if (!generic) {
-        rewriter.setInsertionPoint(op);
-        FailureOr<linalg::GenericOp> g = linalg::generalizeNamedOp(rewriter, op);
-        if (failed(g))
-          return failure();
-        generic = *g;
-      }
+      FailureOr<linalg::GenericOp> asGenericOp = asGeneric(rewriter, op);
+      if (failed(asGenericOp))
+        return failure();
+      linalg::GenericOp generic = *asGenericOp;
       RowOp r{generic, OpShape::Scalar, {}, 1, nullptr};
       SmallVector<utils::IteratorType> kinds = generic.getIteratorTypesArray();
       SmallVector<int64_t> ranges = generic.getStaticLoopRanges();
