@@ -7,11 +7,11 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "Payload.h"
 #include "aster/Codegen/Passes.h"
 
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/IR/SymbolTable.h"
-#include "mlir/Interfaces/ViewLikeInterface.h"
 
 namespace mlir::aster {
 #define GEN_PASS_DEF_GPUHOSTMEMORY
@@ -19,6 +19,7 @@ namespace mlir::aster {
 } // namespace mlir::aster
 
 using namespace mlir;
+using namespace mlir::aster;
 
 namespace {
 
@@ -28,19 +29,6 @@ Value deviceAlloc(OpBuilder &builder, Location loc, MemRefType type,
                               /*asyncDependencies=*/ValueRange{}, dynamicSizes,
                               symbols, /*hostShared=*/false)
       .getMemref();
-}
-
-/// The global whose memory `value` is, through views.
-memref::GetGlobalOp rootGlobal(Value value) {
-  while (Operation *op = value.getDefiningOp()) {
-    if (auto get = dyn_cast<memref::GetGlobalOp>(op))
-      return get;
-    auto view = dyn_cast<ViewLikeOpInterface>(op);
-    if (!view)
-      return nullptr;
-    value = view.getViewSource();
-  }
-  return nullptr;
 }
 
 struct GPUHostMemoryPass
@@ -85,7 +73,7 @@ struct GPUHostMemoryPass
                  << " allocates inside a launch (no strategy for it yet)";
         // A host global read on the device would be a host address.
         for (Value operand : op->getOperands())
-          if (memref::GetGlobalOp get = rootGlobal(operand))
+          if (auto get = bufferRoot(operand).getDefiningOp<memref::GetGlobalOp>())
             if (!get->getParentOfType<gpu::LaunchOp>())
               return op->emitError()
                      << "GPU code generation: kernel @" << func.getSymName()

@@ -243,13 +243,12 @@ struct GPUMapLoopsPass
       Operation *before = loop->getPrevNode();
       Block *block = loop->getBlock();
       collapseParallelLoops(rewriter, loop, {all});
-      // The collapsed loop replaces `loop` at the same place.
-      loop = before ? dyn_cast<scf::ParallelOp>(before->getNextNode())
-                    : dyn_cast<scf::ParallelOp>(&block->front());
-      while (!loop) {
-        before = before ? before->getNextNode() : &block->front();
-        loop = dyn_cast<scf::ParallelOp>(before);
-      }
+      // The collapsed loop takes the old one's place, after the ops that
+      // compute its bounds.
+      Operation *next = before ? before->getNextNode() : &block->front();
+      while (!isa<scf::ParallelOp>(next))
+        next = next->getNextNode();
+      loop = cast<scf::ParallelOp>(next);
     }
     int64_t threads = blockSize;
     std::optional<int64_t> lower = getConstantIntValue(loop.getLowerBound()[0]);
