@@ -68,12 +68,8 @@ std::unique_ptr<Executor>
 aster::runtime::createExecutor(const Bundle &bundle, std::string &error) {
   if (bundle.target != "cpu")
     return createGPUExecutor(bundle, error);
-  void *library = dlopen(bundle.kernels.c_str(), RTLD_NOW | RTLD_LOCAL);
-  if (!library) {
-    const char *why = dlerror();
-    error = bundle.kernels + ": cannot load kernels (" +
-            (why ? why : "unknown error") + ")";
+  void *library = openKernels(bundle, error);
+  if (!library)
     return nullptr;
-  }
   return std::make_unique<CPUExecutor>(library);
 }

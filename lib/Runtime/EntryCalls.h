@@ -1,8 +1,8 @@
 //===- EntryCalls.h - What every executor does to call an entry -*- C++ -*-===//
 //
-// Shared by the CPU and GPU executors: finding an entry point's wrapper in
-// kernels.so, checking the argument counts, and the MLIR memref descriptor
-// each argument and result is passed as.
+// Shared by the CPU and GPU executors: opening kernels.so, finding an entry
+// point's wrapper in it, checking the argument counts, and the MLIR memref
+// descriptor each argument and result is passed as.
 //
 //===----------------------------------------------------------------------===//
 
@@ -16,6 +16,17 @@
 namespace aster::runtime {
 
 using EntryWrapper = void (*)(void **);
+
+/// dlopens the bundle's kernels.so; null with `error` set if it cannot.
+inline void *openKernels(const Bundle &bundle, std::string &error) {
+  void *library = dlopen(bundle.kernels.c_str(), RTLD_NOW | RTLD_LOCAL);
+  if (!library) {
+    const char *why = dlerror();
+    error = bundle.kernels + ": cannot load kernels (" +
+            (why ? why : "unknown error") + ")";
+  }
+  return library;
+}
 
 /// The wrapper of `entry` in `library`, after checking the numbers of
 /// arguments and results; null with `error` set otherwise.

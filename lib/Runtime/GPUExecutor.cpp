@@ -169,13 +169,12 @@ bool loadHIP(DriverAPI &api, std::string &error) {
 struct Device {
   DriverAPI api;
   void *stream = nullptr;
-  std::string name, arch;
+  std::string name;
   /// The first driver error since the last check, with what failed.
   std::string error;
   /// Freed blocks by size, and the size of each live block.
   std::multimap<size_t, void *> cached;
   std::unordered_map<void *, size_t> live;
-  size_t cachedBytes = 0;
   std::mutex mutex;
 
   bool check(int status, const char *what) {
@@ -193,6 +192,14 @@ struct Device {
     return false;
   }
 
+  /// The pending driver error as a message naming the API and the device,
+  /// and clears it.
+  std::string takeError() {
+    std::string message = api.vendor + " on " + name + ": " + error;
+    error.clear();
+    return message;
+  }
+
   void *allocate(size_t bytes) {
     std::lock_guard<std::mutex> lock(mutex);
     bytes = (bytes + 511) / 512 * 512;
@@ -203,7 +210,6 @@ struct Device {
     if (it != cached.end() && it->first <= 2 * bytes) {
       void *p = it->second;
       live[p] = it->first;
-      cachedBytes -= it->first;
       cached.erase(it);
       return p;
     }
@@ -215,7 +221,6 @@ struct Device {
       for (auto &[size, block] : cached)
         api.memFree(block);
       cached.clear();
-      cachedBytes = 0;
       status = api.memAlloc(&p, bytes);
     }
     if (!check(status, "device allocation"))
@@ -232,7 +237,6 @@ struct Device {
     if (it == live.end())
       return;
     cached.insert({it->second, p});
-    cachedBytes += it->second;
     live.erase(it);
   }
 };
@@ -456,8 +460,7 @@ private:
     for (void *p : buffers)
       d.release(p);
     if (!d.error.empty()) {
-      error = d.api.vendor + " on " + d.name + ": " + d.error;
-      d.error.clear();
+      error = d.takeError();
       return false;
     }
     return true;
@@ -494,38 +497,36 @@ aster::runtime::createGPUExecutor(const Bundle &bundle, std::string &error) {
     int major = 0, minor = 0;
     api.deviceGetAttribute(&major, 75, ordinal);
     api.deviceGetAttribute(&minor, 76, ordinal);
-    d.arch = "sm_" + std::to_string(major * 10 + minor);
-    if (d.arch != bundle.target) {
+    std::string arch = "sm_" + std::to_string(major * 10 + minor);
+    if (arch != bundle.target) {
       error = "bundle for " + bundle.target + ", but this GPU is " + d.name +
-              " (" + d.arch + "): recompile with --target=" + d.arch;
+              " (" + arch + "): recompile with --target=" + arch;
       return nullptr;
     }
     void *context = nullptr;
     if (!d.check(api.primaryCtxRetain(&context, ordinal), "context") ||
         !d.check(api.ctxSetCurrent(context), "context")) {
-      error = "CUDA on " + d.name + ": " + d.error;
+      error = d.takeError();
       return nullptr;
     }
   } else if (!d.check(api.setDevice(ordinal), "device")) {
-    error = "HIP on " + d.name + ": " + d.error;
+    error = d.takeError();
     return nullptr;
   }
   if (!d.check(api.streamCreate(&d.stream, 0), "stream creation")) {
-    error = api.vendor + " on " + d.name + ": " + d.error;
+    error = d.takeError();
     return nullptr;
   }
   // Opening kernels.so loads its device binary through mgpuModuleLoad.
   current = &d;
-  void *library = dlopen(bundle.kernels.c_str(), RTLD_NOW | RTLD_LOCAL);
-  if (!library) {
-    const char *why = dlerror();
-    error = bundle.kernels + ": cannot load kernels (" +
-            (why ? why : "unknown error") + ")";
-    return nullptr;
-  }
-  if (!d.error.empty()) {
-    error = api.vendor + " on " + d.name + ": " + d.error;
+  void *library = openKernels(bundle, error);
+  if (library && !d.error.empty()) {
+    error = d.takeError();
     dlclose(library);
+    library = nullptr;
+  }
+  if (!library) {
+    current = nullptr; // the device goes with this function
     return nullptr;
   }
   return std::make_unique<GPUExecutor>(std::move(device), library);
