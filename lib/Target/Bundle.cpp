@@ -311,7 +311,9 @@ bool mlir::aster::writeBundle(ModuleOp module, const std::string &dir,
 
   OwningOpRef<ModuleOp> lowered = module.clone();
   std::string diagnostic;
-  auto runPipeline = [&](function_ref<void(OpPassManager &)> build) {
+  // Runs a pipeline on `target` (the lowered module unless given).
+  auto runPipeline = [&](function_ref<void(OpPassManager &)> build,
+                         ModuleOp target = {}) {
     PassManager pm(module.getContext());
     build(pm);
     ScopedDiagnosticHandler capture(module.getContext(), [&](Diagnostic &d) {
@@ -319,7 +321,7 @@ bool mlir::aster::writeBundle(ModuleOp module, const std::string &dir,
         diagnostic = d.str();
       return success();
     });
-    return pm.run(*lowered);
+    return pm.run(target ? target : *lowered);
   };
   std::string targetName = gpu ? gpu->chip : std::string("CPU");
   if (failed(runPipeline([&](OpPassManager &pm) {
@@ -406,16 +408,17 @@ bool mlir::aster::writeBundle(ModuleOp module, const std::string &dir,
     // The device code's assembly (PTX, AMDGCN) beside the bundle, for
     // reading and for the checks; then the binary that runs.
     OwningOpRef<ModuleOp> assembly = lowered->clone();
-    std::swap(lowered, assembly);
-    auto toBinary = [&](StringRef format) {
-      return runPipeline([&](OpPassManager &pm) {
-        GpuModuleToBinaryPassOptions binary;
-        binary.compilationTarget = format.str();
-        binary.toolkitPath = gpu->toolkit;
-        pm.addPass(createGpuModuleToBinaryPass(binary));
-      });
+    auto toBinary = [&](StringRef format, ModuleOp target) {
+      return runPipeline(
+          [&](OpPassManager &pm) {
+            GpuModuleToBinaryPassOptions binary;
+            binary.compilationTarget = format.str();
+            binary.toolkitPath = gpu->toolkit;
+            pm.addPass(createGpuModuleToBinaryPass(binary));
+          },
+          target);
     };
-    if (failed(toBinary("isa"))) {
+    if (failed(toBinary("isa", *assembly))) {
       error = targetName + " device code generation failed: " + diagnostic;
       llvm::sys::fs::remove_directories(tmp);
       return false;
@@ -428,14 +431,13 @@ bool mlir::aster::writeBundle(ModuleOp module, const std::string &dir,
         error = file + ": " + ec.message();
         return false;
       }
-      lowered->walk([&](gpu::BinaryOp binary) {
+      assembly->walk([&](gpu::BinaryOp binary) {
         for (Attribute object : binary.getObjects())
           out << "// device module " << binary.getSymName() << "\n"
               << cast<gpu::ObjectAttr>(object).getObject().getValue() << "\n";
       });
     }
-    std::swap(lowered, assembly);
-    if (failed(toBinary("bin"))) {
+    if (failed(toBinary("bin", *lowered))) {
       error = targetName + " device code generation failed: " + diagnostic;
       llvm::sys::fs::remove_directories(tmp);
       return false;

@@ -9,7 +9,6 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "aster/Codegen/CPU/Pipeline.h"
 #include "llvm/ADT/StringSwitch.h"
 #include "aster/Codegen/Passes.h"
 #include "aster/Dialect/Aster/IR/AsterDialect.h"
