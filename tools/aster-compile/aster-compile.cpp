@@ -102,12 +102,12 @@ static cl::opt<std::string> rocmPath(
 /// The chip of each partition (shared/reference/eurohpc.md).
 static std::optional<std::string> partitionChip(llvm::StringRef name) {
   return llvm::StringSwitch<std::optional<std::string>>(name.lower())
-      .Cases("lumi-g", "lumi", "gfx90a")
-      .Cases("leonardo-booster", "leonardo", "sm_80")
-      .Cases("marenostrum5-acc", "mn5-acc", "sm_90")
-      .Cases("jupiter-booster", "jupiter", "sm_90")
+      .Cases({"lumi-g", "lumi"}, "gfx90a")
+      .Cases({"leonardo-booster", "leonardo"}, "sm_80")
+      .Cases({"marenostrum5-acc", "mn5-acc"}, "sm_90")
+      .Cases({"jupiter-booster", "jupiter"}, "sm_90")
       .Case("alps", "sm_90")
-      .Cases("meluxina-gpu", "karolina-gpu", "vega-gpu", "deucalion-gpu",
+      .Cases({"meluxina-gpu", "karolina-gpu", "vega-gpu", "deucalion-gpu"},
              "sm_80")
       .Default(std::nullopt);
 }
