@@ -326,7 +326,7 @@ bool mlir::aster::writeBundle(ModuleOp module, const std::string &dir,
   std::string targetName = gpu ? gpu->chip : std::string("CPU");
   if (failed(runPipeline([&](OpPassManager &pm) {
         if (gpu)
-          buildGPUBufferPipeline(pm);
+          buildGPUBufferPipeline(pm, *gpu);
         else
           buildCPUBufferPipeline(pm, vectorWidth);
       }))) {

@@ -42,6 +42,26 @@ def op_cases(rng):
         ("matmul bf16", [x(64, 128, elem="bf16"), x(128, 96, elem="bf16")],
          "  %y = aster.matmul %a0, %a1 : tensor<64x128xbf16>, tensor<128x96xbf16> -> tensor<64x96xbf16>",
          [("y", (64, 96), "bf16")]),
+        # Tensor-core matmuls (aster-gpu-matmul-kernels): element loads
+        # (K = 70), loads along M and N (transposed A), along K (transposed
+        # B), a broadcast batch, and several blocks and K steps.
+        ("matmul bf16 bias gelu", [x(2, 33, 70, elem="bf16"), x(70, 45, elem="bf16"), x(45, elem="bf16")],
+         "  %m = aster.matmul %a0, %a1 : tensor<2x33x70xbf16>, tensor<70x45xbf16> -> tensor<2x33x45xbf16>\n"
+         "  %b = aster.add %m, %a2 : tensor<2x33x45xbf16>, tensor<45xbf16> -> tensor<2x33x45xbf16>\n"
+         "  %y = aster.gelu %b : tensor<2x33x45xbf16>", [("y", (2, 33, 45), "bf16")]),
+        ("matmul bf16 transpose_lhs", [x(96, 40, elem="bf16"), x(96, 56, elem="bf16")],
+         "  %y = aster.matmul %a0, %a1 transpose_lhs : tensor<96x40xbf16>, tensor<96x56xbf16> -> tensor<40x56xbf16>",
+         [("y", (40, 56), "bf16")]),
+        ("matmul bf16 transpose_rhs f32 out", [x(40, 64, elem="bf16"), x(72, 64, elem="bf16")],
+         "  %m = aster.matmul %a0, %a1 transpose_rhs : tensor<40x64xbf16>, tensor<72x64xbf16> -> tensor<40x72xbf16>\n"
+         "  %y = aster.cast %m : tensor<40x72xbf16> -> tensor<40x72xf32>",
+         [("y", (40, 72), "f32")]),
+        ("matmul bf16 batch broadcast", [x(2, 1, 19, 40, elem="bf16"), x(4, 40, 24, elem="bf16")],
+         "  %y = aster.matmul %a0, %a1 : tensor<2x1x19x40xbf16>, tensor<4x40x24xbf16> -> tensor<2x4x19x24xbf16>",
+         [("y", (2, 4, 19, 24), "bf16")]),
+        ("matmul bf16 blocks", [x(130, 96, elem="bf16"), x(96, 136, elem="bf16")],
+         "  %y = aster.matmul %a0, %a1 : tensor<130x96xbf16>, tensor<96x136xbf16> -> tensor<130x136xbf16>",
+         [("y", (130, 136), "bf16")]),
         ("embedding transpose add", [x(300, 64), (ids, "i32"), x(64)],
          "  %e = aster.embedding %a0[%a1] : tensor<300x64xf32>, tensor<4x9xi32> -> tensor<4x9x64xf32>\n"
          "  %t = aster.transpose %e, [1, 0, 2] : tensor<4x9x64xf32> -> tensor<9x4x64xf32>\n"

@@ -252,6 +252,46 @@ def GPURowKernels : Pass<"aster-gpu-row-kernels", "::mlir::ModuleOp"> {
   ];
 }
 
+def GPUMatmulKernels : Pass<"aster-gpu-matmul-kernels", "::mlir::ModuleOp"> {
+  let summary = "Matmuls with bf16/f16 operands on tensor cores, epilogues fused";
+  let description = [{
+    Runs on bufferized IR before `aster-gpu-row-kernels`. A kernel of kind
+    `matmul` made of a zero fill of an f32 accumulator, a contraction
+    `acc += ext(a) * ext(b)` of bf16 or f16 operands whose loops are batch,
+    M, N and K dimensions (any order, any number of each but at least one
+    M, N and K; several are flattened), and elementwise ops over the
+    accumulator's shape becomes one `gpu.launch`:
+    - a block per (batch index, BM x BN tile of C), four warps in 2 x 2;
+      each warp a tile of up to 4 x 8 instruction tiles (64 x 64 with
+      mma.sync), fewer for small matrices;
+    - per 32-wide slice of K, the A and B tiles copied to shared memory as
+      [m][k] and [n][k] (rows padded by 8 elements), with 16-byte loads
+      along whichever tile axis is contiguous in memory (else element
+      loads); rows past M or N are read clamped, K past its end as zeros;
+    - the warps' instruction tiles multiplied from shared memory, the
+      accumulators in registers across the K loop;
+    - the epilogue one instruction row at a time through shared memory:
+      lanes on consecutive columns compute the fused elementwise ops and
+      store what leaves the kernel (results only later ops read are
+      recomputed, as in `aster-gpu-row-kernels`).
+    `instruction` picks the fragments: `mma.sync` (NVIDIA m16n8k16:
+    ldmatrix and nvvm.mma.sync), or `mma.sync-emulated`, the same shapes
+    as whole tiles per lane multiplied by vector.contract, which
+    `aster-gpu-emulate-blocks` runs on the CPU. Other kernels are left to
+    the other strategies.
+  }];
+  let options = [
+    Option<"instruction", "instruction", "std::string", "\"mma.sync\"",
+           "mma.sync or mma.sync-emulated">
+  ];
+  let dependentDialects = [
+    "::mlir::gpu::GPUDialect", "::mlir::scf::SCFDialect",
+    "::mlir::vector::VectorDialect", "::mlir::nvgpu::NVGPUDialect",
+    "::mlir::NVVM::NVVMDialect", "::mlir::LLVM::LLVMDialect",
+    "::mlir::affine::AffineDialect", "::mlir::memref::MemRefDialect"
+  ];
+}
+
 def GPUElementwiseKernels : Pass<"aster-gpu-elementwise-kernels", "::mlir::ModuleOp"> {
   let summary = "Elementwise ops on the GPU: 16-byte vector accesses, grid-stride";
   let description = [{

@@ -7,7 +7,10 @@
 // its barriers into phases, each a sequential loop over the threads; a
 // `gpu.all_reduce` stores each thread's partial in a per-block array and
 // the next phase folds it. Values computed before a barrier and used after
-// it are recomputed (they are index arithmetic).
+// it are recomputed (they are index arithmetic). A loop with barriers in
+// its body (a matmul's K loop) becomes a loop of phases; the values it
+// carries are kept per thread in arrays. Shared memory (workgroup
+// attributions) is one buffer per launch, used by each block in turn.
 //
 //===----------------------------------------------------------------------===//
 
@@ -62,68 +65,57 @@ struct GPUEmulateBlocksPass
         return signalPassFailure();
   }
 
-  LogicalResult emulate(gpu::LaunchOp launch) {
-    std::optional<int64_t> grid = getConstantIntValue(launch.getGridSizeX());
-    std::optional<int64_t> threads = getConstantIntValue(launch.getBlockSizeX());
-    for (Value one : {launch.getGridSizeY(), launch.getGridSizeZ(),
-                      launch.getBlockSizeY(), launch.getBlockSizeZ()})
-      if (getConstantIntValue(one) != 1)
-        return launch.emitError("only one-dimensional launches are emulated");
-    if (!grid || !threads)
-      return launch.emitError("launch without constant sizes");
-    Block *body = &launch.getBody().front();
-    Value oldThread = launch.getThreadIds().x;
-    OpBuilder b(launch);
-    Location loc = launch.getLoc();
-    // One partials array per all_reduce, outside the loop over blocks.
+  /// One launch's emulation state.
+  struct Emulation {
+    Emulation(gpu::LaunchOp launch, Location loc, int64_t threads,
+              OpBuilder &outer)
+        : launch(launch), loc(loc), oldThread(launch.getThreadIds().x),
+          threads(threads), outer(&outer) {}
+    gpu::LaunchOp launch;
+    Location loc;
+    Value oldThread, zero, one, count;
+    int64_t threads;
+    OpBuilder *outer; // before the loop over blocks: per-launch arrays
+    /// One partials array per all_reduce.
     DenseMap<Operation *, Value> partials;
-    for (auto reduce : body->getOps<gpu::AllReduceOp>())
-      partials[reduce] = memref::AllocaOp::create(
-          b, loc, MemRefType::get({*threads}, reduce.getType()));
-    Value c0 = arith::ConstantIndexOp::create(b, loc, 0);
-    Value c1 = arith::ConstantIndexOp::create(b, loc, 1);
-    auto blocks = scf::ForOp::create(
-        b, loc, c0, arith::ConstantIndexOp::create(b, loc, *grid), c1);
-    b.setInsertionPoint(blocks.getBody()->getTerminator());
-    // The launch's other region arguments: fixed per block.
-    IRMapping fixed;
-    fixed.map(launch.getBlockIds().x, blocks.getInductionVar());
-    for (Value v : {launch.getBlockIds().y, launch.getBlockIds().z,
-                    launch.getThreadIds().y, launch.getThreadIds().z})
-      fixed.map(v, c0);
-    SmallVector<Value> sizes = {launch.getGridSizeX(),  launch.getGridSizeY(),
-                                launch.getGridSizeZ(),  launch.getBlockSizeX(),
-                                launch.getBlockSizeY(), launch.getBlockSizeZ()};
-    for (auto [arg, size] : llvm::zip(body->getArguments().drop_front(6), sizes))
-      fixed.map(arg, size);
-    // Phases: the ops between barriers; an all_reduce ends its phase.
-    SmallVector<SmallVector<Operation *>> phases(1);
-    for (Operation &op : body->without_terminator()) {
-      if (isa<gpu::BarrierOp>(op)) {
-        phases.emplace_back();
-        continue;
-      }
-      phases.back().push_back(&op);
-      if (isa<gpu::AllReduceOp>(op))
-        phases.emplace_back();
+    /// Per-thread values kept in memory across phases (a loop's carried
+    /// values and results): their array of one element per thread.
+    DenseMap<Value, Value> spilled;
+
+    bool insideLaunch(Operation *op) {
+      return launch.getBody().isAncestor(op->getParentRegion());
     }
-    Value zero = c0, one = c1;
-    Value count = arith::ConstantIndexOp::create(b, loc, *threads);
-    for (SmallVector<Operation *> &phase : phases) {
-      if (phase.empty())
-        continue;
+
+    /// A thread loop running `phase` (ops of the launch, in order); then,
+    /// per thread, the values `keep` into their arrays.
+    LogicalResult runPhase(OpBuilder &b, const IRMapping &fixed,
+                           ArrayRef<Operation *> phase,
+                           ArrayRef<std::pair<Value, Value>> keep = {}) {
+      if (phase.empty() && keep.empty())
+        return success();
       auto loop = scf::ForOp::create(b, loc, zero, count, one);
       OpBuilder inner = OpBuilder::atBlockBegin(loop.getBody());
       IRMapping mapping = fixed;
-      mapping.map(oldThread, loop.getInductionVar());
+      Value thread = loop.getInductionVar();
+      mapping.map(oldThread, thread);
       DenseSet<Operation *> inPhase(phase.begin(), phase.end());
-      // A value from an earlier phase: recomputed, or the fold of partials.
-      std::function<LogicalResult(Value)> provide = [&](Value v) -> LogicalResult {
+      // A value from an earlier phase: reloaded, recomputed, or the fold
+      // of partials.
+      std::function<LogicalResult(Value)> provide =
+          [&](Value v) -> LogicalResult {
         if (mapping.contains(v))
           return success();
+        if (Value array = spilled.lookup(v)) {
+          mapping.map(v, memref::LoadOp::create(inner, loc, array, thread));
+          return success();
+        }
         Operation *def = v.getDefiningOp();
-        if (!def || def->getBlock() != body || inPhase.contains(def))
-          return success(); // defined outside the loop, or in this phase
+        if (!def || !insideLaunch(def) || inPhase.contains(def))
+          return success(); // outside the launch, or in this phase
+        for (Operation *p = def->getParentOp(); p && p != launch;
+             p = p->getParentOp())
+          if (inPhase.contains(p))
+            return success(); // nested in an op of this phase
         if (auto reduce = dyn_cast<gpu::AllReduceOp>(def)) {
           Value array = partials[reduce];
           Value first = memref::LoadOp::create(inner, loc, array, zero);
@@ -161,12 +153,175 @@ struct GPUEmulateBlocksPass
         if (auto reduce = dyn_cast<gpu::AllReduceOp>(op)) {
           memref::StoreOp::create(inner, loc,
                                   mapping.lookupOrDefault(reduce.getValue()),
-                                  partials[reduce], loop.getInductionVar());
+                                  partials[reduce], thread);
           continue;
         }
         inner.clone(*op, mapping);
       }
+      for (auto [value, array] : keep) {
+        if (failed(provide(value)))
+          return failure();
+        memref::StoreOp::create(inner, loc, mapping.lookupOrDefault(value),
+                                array, thread);
+      }
+      return success();
     }
+
+    /// `ops` (of one block of the launch body, or of a loop in it) as
+    /// phases: the ops between barriers; an all_reduce ends its phase; a
+    /// loop with barriers in its body becomes a loop of phases, its carried
+    /// values kept per thread. A value one phase computes and a later one
+    /// uses is kept per thread too. `keep` (values to arrays) ends the
+    /// last phase.
+    LogicalResult runOps(OpBuilder &b, const IRMapping &fixed,
+                         ArrayRef<Operation *> ops,
+                         ArrayRef<std::pair<Value, Value>> keep = {}) {
+      struct Step {
+        SmallVector<Operation *> phase;
+        scf::ForOp loop; // or a loop of phases
+        SmallVector<std::pair<Value, Value>> keep;
+      };
+      SmallVector<Step> steps(1);
+      for (Operation *op : ops) {
+        if (isa<gpu::BarrierOp>(op)) {
+          steps.emplace_back();
+          continue;
+        }
+        auto loop = dyn_cast<scf::ForOp>(op);
+        if (loop && !loop.getBody()->getOps<gpu::BarrierOp>().empty()) {
+          steps.emplace_back().loop = loop;
+          steps.emplace_back();
+          continue;
+        }
+        steps.back().phase.push_back(op);
+        if (isa<gpu::AllReduceOp>(op))
+          steps.emplace_back();
+      }
+      for (Step &step : steps) {
+        DenseSet<Operation *> members(step.phase.begin(), step.phase.end());
+        for (Operation *op : step.phase) {
+          if (isa<gpu::AllReduceOp>(op))
+            continue;
+          for (Value v : op->getResults()) {
+            bool crosses = llvm::any_of(v.getUsers(), [&](Operation *user) {
+              Operation *at = op->getBlock()->findAncestorOpInBlock(*user);
+              return !at || !members.contains(at);
+            });
+            if (!crosses || isa<arith::ConstantOp>(op))
+              continue;
+            Value array = memref::AllocaOp::create(
+                *outer, loc, MemRefType::get({threads}, v.getType()));
+            spilled[v] = array;
+            step.keep.push_back({v, array});
+          }
+        }
+      }
+      steps.back().keep.append(keep.begin(), keep.end());
+      for (Step &step : steps) {
+        if (step.loop ? failed(runLoop(b, fixed, step.loop))
+                      : failed(runPhase(b, fixed, step.phase, step.keep)))
+          return failure();
+      }
+      return success();
+    }
+
+    LogicalResult runLoop(OpBuilder &b, const IRMapping &fixed,
+                          scf::ForOp loop) {
+      // Bounds the same for every thread of the block.
+      for (Value bound : {loop.getLowerBound(), loop.getUpperBound(),
+                          loop.getStep()}) {
+        Operation *def = bound.getDefiningOp();
+        if (def && insideLaunch(def) && !fixed.contains(bound) &&
+            !isa<arith::ConstantOp>(def))
+          return loop.emitError("a loop with barriers whose bounds are not "
+                                "constants");
+      }
+      SmallVector<std::pair<Value, Value>> inits, yields;
+      auto yield = cast<scf::YieldOp>(loop.getBody()->getTerminator());
+      for (auto [init, arg, result, next] :
+           llvm::zip(loop.getInitArgs(), loop.getRegionIterArgs(),
+                     loop.getResults(), yield.getOperands())) {
+        Value array = memref::AllocaOp::create(
+            *outer, loc, MemRefType::get({threads}, init.getType()));
+        spilled[arg] = array;
+        spilled[result] = array;
+        inits.push_back({init, array});
+        yields.push_back({next, array});
+      }
+      if (failed(runPhase(b, fixed, {}, inits)))
+        return failure();
+      auto bound = [&](Value v) -> Value {
+        if (Operation *def = v.getDefiningOp();
+            def && insideLaunch(def) && !fixed.contains(v))
+          return b.clone(*def)->getResult(0);
+        return fixed.lookupOrDefault(v);
+      };
+      auto copy = scf::ForOp::create(b, loc, bound(loop.getLowerBound()),
+                                     bound(loop.getUpperBound()),
+                                     bound(loop.getStep()));
+      OpBuilder inner = OpBuilder::atBlockBegin(copy.getBody());
+      inner.setInsertionPoint(copy.getBody()->getTerminator());
+      IRMapping innerFixed = fixed;
+      innerFixed.map(loop.getInductionVar(), copy.getInductionVar());
+      SmallVector<Operation *> ops;
+      for (Operation &op : loop.getBody()->without_terminator())
+        ops.push_back(&op);
+      return runOps(inner, innerFixed, ops, yields);
+    }
+  };
+
+  LogicalResult emulate(gpu::LaunchOp launch) {
+    std::optional<int64_t> grid = getConstantIntValue(launch.getGridSizeX());
+    std::optional<int64_t> threads = getConstantIntValue(launch.getBlockSizeX());
+    for (Value one : {launch.getGridSizeY(), launch.getGridSizeZ(),
+                      launch.getBlockSizeY(), launch.getBlockSizeZ()})
+      if (getConstantIntValue(one) != 1)
+        return launch.emitError("only one-dimensional launches are emulated");
+    if (!grid || !threads)
+      return launch.emitError("launch without constant sizes");
+    if (!launch.getPrivateAttributions().empty())
+      return launch.emitError("private attributions are not emulated");
+    Block *body = &launch.getBody().front();
+    OpBuilder b(launch);
+    Location loc = launch.getLoc();
+    Emulation emu(launch, loc, *threads, b);
+    for (auto reduce : body->getOps<gpu::AllReduceOp>())
+      emu.partials[reduce] = memref::AllocaOp::create(
+          b, loc, MemRefType::get({*threads}, reduce.getType()));
+    emu.zero = arith::ConstantIndexOp::create(b, loc, 0);
+    emu.one = arith::ConstantIndexOp::create(b, loc, 1);
+    emu.count = arith::ConstantIndexOp::create(b, loc, *threads);
+    // Shared memory: one buffer, reused by each block in turn (the
+    // address space dropped: the CPU has one).
+    IRMapping fixed;
+    for (BlockArgument shared : launch.getWorkgroupAttributions()) {
+      auto type = cast<MemRefType>(shared.getType());
+      fixed.map(shared, memref::AllocaOp::create(
+                            b, loc,
+                            MemRefType::get(type.getShape(),
+                                            type.getElementType())));
+    }
+    auto blocks = scf::ForOp::create(
+        b, loc, emu.zero, arith::ConstantIndexOp::create(b, loc, *grid),
+        emu.one);
+    OpBuilder blockBuilder(blocks.getBody()->getTerminator());
+    OpBuilder arrays(blocks); // per-thread arrays, before the blocks
+    emu.outer = &arrays;
+    // The launch's other region arguments: fixed per block.
+    fixed.map(launch.getBlockIds().x, blocks.getInductionVar());
+    for (Value v : {launch.getBlockIds().y, launch.getBlockIds().z,
+                    launch.getThreadIds().y, launch.getThreadIds().z})
+      fixed.map(v, emu.zero);
+    SmallVector<Value> sizes = {launch.getGridSizeX(),  launch.getGridSizeY(),
+                                launch.getGridSizeZ(),  launch.getBlockSizeX(),
+                                launch.getBlockSizeY(), launch.getBlockSizeZ()};
+    for (auto [arg, size] : llvm::zip(body->getArguments().slice(6, 6), sizes))
+      fixed.map(arg, size);
+    SmallVector<Operation *> ops;
+    for (Operation &op : body->without_terminator())
+      ops.push_back(&op);
+    if (failed(emu.runOps(blockBuilder, fixed, ops)))
+      return failure();
     launch.erase();
     return success();
   }

@@ -20,6 +20,15 @@ FailureOr<linalg::GenericOp> mlir::aster::asGeneric(RewriterBase &rewriter,
   return linalg::generalizeNamedOp(rewriter, op);
 }
 
+void mlir::aster::copiesToLinalg(Block &body) {
+  for (auto copy : llvm::make_early_inc_range(body.getOps<memref::CopyOp>())) {
+    OpBuilder b(copy);
+    linalg::CopyOp::create(b, copy.getLoc(), copy.getSource(),
+                           copy.getTarget());
+    copy.erase();
+  }
+}
+
 Value mlir::aster::bufferRoot(Value v) {
   while (Operation *def = v.getDefiningOp()) {
     auto view = dyn_cast<ViewLikeOpInterface>(def);
@@ -93,6 +102,11 @@ PayloadEmitter::readLanes(linalg::GenericOp op, OpOperand &operand,
   int64_t lanes = laneIvs.size();
   AffineMap map = op.getMatchingIndexingMap(&operand);
   SmallVector<Value> out;
+  if (staged.count(operand.get())) {
+    for (const SmallVector<Value> &ivs : laneIvs)
+      out.push_back(read(op, operand, ivs));
+    return out;
+  }
   auto it = recomputed.find(operand.get());
   if (it != recomputed.end()) {
     // The producer's point is the reader's indices (its output map is the
@@ -218,6 +232,8 @@ SmallVector<Value> PayloadEmitter::delinearize(Value linear,
 
 Value PayloadEmitter::read(linalg::GenericOp op, OpOperand &operand,
                            ArrayRef<Value> ivs) {
+  if (Value value = staged.lookup(operand.get()))
+    return value;
   SmallVector<Value> indices = apply(op.getMatchingIndexingMap(&operand), ivs);
   auto it = recomputed.find(operand.get());
   if (it != recomputed.end())

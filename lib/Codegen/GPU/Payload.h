@@ -22,6 +22,10 @@ struct PayloadEmitter {
   /// Producers whose values are recomputed at their reads, keyed by the
   /// buffer they would have written.
   DenseMap<Value, linalg::GenericOp> recomputed;
+  /// Buffers whose value at the point being computed is already at hand
+  /// (e.g. a matmul's accumulator, from shared memory): reads of them
+  /// (at that point) are this value.
+  DenseMap<Value, Value> staged;
 
   PayloadEmitter(OpBuilder &b, Location loc) : b(b), loc(loc) {}
 
@@ -87,6 +91,11 @@ int64_t vectorLanes(ArrayRef<Type> types, int64_t size);
 /// op (created where `op` is; `op` is erased).
 FailureOr<linalg::GenericOp> asGeneric(RewriterBase &rewriter,
                                        linalg::LinalgOp op);
+
+/// Bufferization's copies in `body` (of a filled buffer into a fresh one,
+/// of a result into its out parameter) as linalg.copy: ops of the kernel
+/// like the others.
+void copiesToLinalg(Block &body);
 
 /// The buffer a view reads, through view-like ops.
 Value bufferRoot(Value v);

@@ -47,7 +47,9 @@ std::string mlir::aster::supportedGPUChips() {
          "(MI300A/X)";
 }
 
-void mlir::aster::buildGPUBufferPipeline(OpPassManager &pm) {
+void mlir::aster::buildGPUBufferPipeline(OpPassManager &pm,
+                                         const GPUTarget &target,
+                                         bool emulated) {
   // Flash attention's loop nest needs a GPU strategy of its own; until it
   // exists attention is spelled out as matmuls and a softmax.
   buildFusionPipeline(pm, /*flashAttention=*/false);
@@ -56,6 +58,13 @@ void mlir::aster::buildGPUBufferPipeline(OpPassManager &pm) {
   addKernelBufferization(pm);
   // Strategies for kernel families, before the arenas (a strategy's
   // launch keeps its buffers live together).
+  // Tensor-core matmuls: mma.sync on NVIDIA; AMD's MFMA is not written
+  // yet, its matmuls take the generic strategy.
+  if (target.vendor == GPUVendor::NVIDIA) {
+    GPUMatmulKernelsOptions matmul;
+    matmul.instruction = emulated ? "mma.sync-emulated" : "mma.sync";
+    pm.addPass(createGPUMatmulKernels(matmul));
+  }
   pm.addPass(createGPURowKernels());
   pm.addPass(createGPUElementwiseKernels());
   pm.addPass(createCanonicalizerPass());
@@ -133,7 +142,7 @@ void mlir::aster::registerGPUPipeline() {
       "block code in phases (aster-gpu-emulate-blocks), then the CPU's "
       "lowering to LLVM (for checking strategies without a GPU)",
       [](OpPassManager &pm) {
-        buildGPUBufferPipeline(pm);
+        buildGPUBufferPipeline(pm, *gpuTarget("sm_80"), /*emulated=*/true);
         pm.addPass(createGPUEmulateBlocks());
         buildCPULLVMPipeline(pm);
       });
@@ -149,7 +158,7 @@ void mlir::aster::registerGPUPipeline() {
           return;
         }
         target->toolkit = options.toolkit;
-        buildGPUBufferPipeline(pm);
+        buildGPUBufferPipeline(pm, *target);
         buildGPULLVMPipeline(pm, *target);
         if (options.format != "none") {
           GpuModuleToBinaryPassOptions binary;

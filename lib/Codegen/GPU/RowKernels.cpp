@@ -93,14 +93,7 @@ struct GPURowKernelsPass
   /// the generic strategy otherwise.
   LogicalResult rewrite(func::FuncOp kernel) {
     Block &body = kernel.getBody().front();
-    // Bufferization's copies (of a filled buffer into a fresh one) are ops
-    // of the kernel like the others.
-    for (auto copy : llvm::make_early_inc_range(body.getOps<memref::CopyOp>())) {
-      OpBuilder b(copy);
-      linalg::CopyOp::create(b, copy.getLoc(), copy.getSource(),
-                             copy.getTarget());
-      copy.erase();
-    }
+    copiesToLinalg(body);
     SmallVector<linalg::LinalgOp> linalgOps;
     for (Operation &op : body) {
       if (auto l = dyn_cast<linalg::LinalgOp>(op)) {

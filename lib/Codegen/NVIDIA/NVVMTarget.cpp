@@ -29,6 +29,8 @@ void mlir::aster::addNVVMDeviceLowering(OpPassManager &pm,
   ConvertGpuOpsToNVVMOpsOptions convert;
   convert.hasRedux = true; // sm_80 and later
   // 16-byte vector accesses of the elementwise strategy.
+  // ldmatrix of the tensor-core matmuls.
+  pm.addNestedPass<gpu::GPUModuleOp>(createConvertNVGPUToNVVMPass());
   pm.addNestedPass<gpu::GPUModuleOp>(createConvertVectorToLLVMPass());
   pm.addNestedPass<gpu::GPUModuleOp>(createConvertGpuOpsToNVVMOps(convert));
   pm.addNestedPass<gpu::GPUModuleOp>(createCanonicalizerPass());

@@ -37,9 +37,12 @@ std::string supportedGPUChips();
 bool findGPUToolkit(GPUTarget &target, const std::string &given,
                     const std::string &scratch, std::string &error);
 
-/// Fusion (attention spelled out), bufferization and the arenas: the same
-/// buffer-level IR the CPU pipeline makes, without CPU tiling.
-void buildGPUBufferPipeline(OpPassManager &pm);
+/// Fusion (attention spelled out), bufferization, the strategies of the
+/// kernel families for `target` (each kernel a gpu.launch) and the arenas.
+/// `emulated`: tensor-core matmuls as whole tiles per lane (vector.contract),
+/// for running the strategies on the CPU (aster-gpu-emulate-on-cpu).
+void buildGPUBufferPipeline(OpPassManager &pm, const GPUTarget &target,
+                            bool emulated = false);
 /// Buffer-level IR to the LLVM dialect: kernels mapped onto blocks and
 /// threads, outlined into a device module lowered to NVVM or ROCDL and
 /// compiled to a binary embedded in the host code, which launches the

@@ -1,6 +1,7 @@
 // One kernel of each family the GPU strategies have: elementwise (bf16 in,
 // f32 out, 16-byte accesses), rows (softmax, layer norm, cross-entropy),
-// the generic strategy (matmul), gather (embedding).
+// the generic strategy (f32 matmul), gather (embedding), and a bf16 matmul
+// on tensor cores.
 func.func @forward(%x: tensor<64x1024xbf16>, %b: tensor<1024xf32>, %w: tensor<1024x256xf32>,
                    %g: tensor<1024xf32>, %t: tensor<300x256xf32>, %ids: tensor<8x16xi32>,
                    %labels: tensor<64xi32>, %x2: tensor<32x2048xbf16>, %c: tensor<2048xf32>)
@@ -15,4 +16,14 @@ func.func @forward(%x: tensor<64x1024xbf16>, %b: tensor<1024xf32>, %w: tensor<10
   %v = aster.embedding %t[%ids] : tensor<300x256xf32>, tensor<8x16xi32> -> tensor<8x16x256xf32>
   %l = aster.cross_entropy %a, %labels reduction = mean : tensor<64x1024xf32>, tensor<64xi32> -> tensor<f32>
   return %a, %s, %m, %v, %l, %z : tensor<64x1024xf32>, tensor<64x1024xf32>, tensor<64x256xf32>, tensor<8x16x256xf32>, tensor<f32>, tensor<32x2048xf32>
+}
+
+// A tensor-core matmul (mma.sync on NVIDIA) with its epilogue fused: bf16
+// operands, bias and GELU.
+func.func @matmul_bf16(%x: tensor<256x512xbf16>, %w: tensor<512x384xbf16>, %bias: tensor<384xbf16>)
+    -> tensor<256x384xbf16> {
+  %m = aster.matmul %x, %w : tensor<256x512xbf16>, tensor<512x384xbf16> -> tensor<256x384xbf16>
+  %a = aster.add %m, %bias : tensor<256x384xbf16>, tensor<384xbf16> -> tensor<256x384xbf16>
+  %y = aster.gelu %a : tensor<256x384xbf16>
+  return %y : tensor<256x384xbf16>
 }

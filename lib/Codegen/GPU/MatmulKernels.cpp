@@ -1,0 +1,539 @@
+//===- MatmulKernels.cpp - Matmuls on tensor cores ------------------------===//
+//
+// The GPU strategy for matmul kernels with bf16 or f16 operands and an f32
+// accumulator (the forward and backward matmuls of a bf16 model, with the
+// elementwise ops fused after them). Any contraction whose loops are
+// batch, M, N and K dimensions in any order and layout qualifies (several
+// M, N or K loops are flattened), so transposed operands (X^T dY, dY W^T)
+// and batched attention matmuls take the same path.
+//
+// A block computes a BM x BN tile of C for one batch index, with four
+// warps (2 x 2), each a (MT * tm) x (NT * tn) sub-tile made of MT x NT
+// instruction tiles (tm x tn x tk: the MmaFragments, 16 x 8 x 16 for
+// mma.sync). Per BK = 32 slice of K the block copies the A and B tiles
+// to shared memory with 16-byte loads and stores along whichever of the
+// tile's axes is contiguous in memory: [m][k] or [k][m] for A, [n][k] or
+// [k][n] for B (the fragments read the latter transposed), rows padded by
+// 8 elements so that ldmatrix's eight rows fall in different banks. Rows
+// past M or N are read clamped (their results are never stored), K past
+// its end as zeros. Then each warp multiplies its
+// fragments, the accumulators in registers across the K loop.
+//
+// The epilogue goes through shared memory one instruction row at a time:
+// the warp stores its accumulators of that row, then its lanes walk the
+// row with consecutive lanes on consecutive columns, compute the fused
+// elementwise ops at each element (their results read by later ops of
+// the kernel only are recomputed, not stored) and store what leaves the
+// kernel.
+//
+//===----------------------------------------------------------------------===//
+
+#include "aster/Codegen/GPU/MmaFragments.h"
+#include "aster/Codegen/Passes.h"
+#include "Payload.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+#include "mlir/Interfaces/ViewLikeInterface.h"
+#include "mlir/IR/Matchers.h"
+
+namespace mlir::aster {
+#define GEN_PASS_DEF_GPUMATMULKERNELS
+#include "aster/Codegen/Passes.h.inc"
+} // namespace mlir::aster
+
+using namespace mlir;
+using namespace mlir::aster;
+
+namespace {
+
+constexpr int64_t kWarpsM = 2, kWarpsN = 2, kTileK = 32, kPad = 8;
+
+/// The loops of a contraction by role, each in loop order.
+struct Contraction {
+  linalg::GenericOp op;
+  linalg::FillOp fill;
+  Value acc; // the f32 accumulator buffer (the fill's and the op's output)
+  SmallVector<unsigned> batch, m, n, k;
+  SmallVector<int64_t> ranges;
+  int64_t size(ArrayRef<unsigned> dims) const {
+    int64_t s = 1;
+    for (unsigned d : dims)
+      s *= ranges[d];
+    return s;
+  }
+};
+
+Value stripExt(Value v) {
+  if (auto ext = v.getDefiningOp<arith::ExtFOp>())
+    return ext.getIn();
+  return v;
+}
+
+/// `out + ext(a) * ext(b)`, a and b the two inputs, in either order.
+bool isMultiplyAccumulate(linalg::GenericOp op) {
+  Block &body = op.getRegion().front();
+  auto yield = cast<linalg::YieldOp>(body.getTerminator());
+  if (yield.getNumOperands() != 1 || body.getOperations().size() != 5)
+    return false;
+  auto add = yield.getOperand(0).getDefiningOp<arith::AddFOp>();
+  if (!add)
+    return false;
+  BlockArgument a = body.getArgument(0), b = body.getArgument(1),
+                out = body.getArgument(2);
+  Value product = add.getLhs() == out   ? add.getRhs()
+                  : add.getRhs() == out ? add.getLhs()
+                                        : Value();
+  auto mul = product ? product.getDefiningOp<arith::MulFOp>() : nullptr;
+  if (!mul)
+    return false;
+  Value x = stripExt(mul.getLhs()), y = stripExt(mul.getRhs());
+  return (x == a && y == b) || (x == b && y == a);
+}
+
+std::optional<Contraction> matchContraction(linalg::GenericOp op) {
+  if (op.getNumDpsInputs() != 2 || op.getNumDpsInits() != 1 ||
+      !op.hasPureBufferSemantics())
+    return std::nullopt;
+  OpOperand *a = op.getDpsInputOperand(0), *b = op.getDpsInputOperand(1);
+  OpOperand *c = op.getDpsInitOperand(0);
+  auto aType = dyn_cast<MemRefType>(a->get().getType());
+  auto bType = dyn_cast<MemRefType>(b->get().getType());
+  auto cType = dyn_cast<MemRefType>(c->get().getType());
+  if (!aType || !bType || !cType || aType.getElementType() != bType.getElementType() ||
+      !(aType.getElementType().isBF16() || aType.getElementType().isF16()) ||
+      !cType.getElementType().isF32() || !isMultiplyAccumulate(op))
+    return std::nullopt;
+  Contraction con;
+  con.op = op;
+  con.acc = c->get();
+  con.ranges = op.getStaticLoopRanges();
+  if (ShapedType::isDynamicShape(con.ranges))
+    return std::nullopt;
+  AffineMap am = op.getMatchingIndexingMap(a), bm = op.getMatchingIndexingMap(b),
+            cm = op.getMatchingIndexingMap(c);
+  for (AffineMap map : {am, bm, cm})
+    if (!map.isProjectedPermutation())
+      return std::nullopt;
+  auto iterators = op.getIteratorTypesArray();
+  for (unsigned d = 0; d < op.getNumLoops(); ++d) {
+    bool inA = am.isFunctionOfDim(d), inB = bm.isFunctionOfDim(d),
+         inC = cm.isFunctionOfDim(d);
+    bool parallel = iterators[d] == utils::IteratorType::parallel;
+    if (parallel && inA && inB && inC)
+      con.batch.push_back(d);
+    else if (parallel && inA && inC && !inB)
+      con.m.push_back(d);
+    else if (parallel && inB && inC && !inA)
+      con.n.push_back(d);
+    else if (!parallel && inA && inB && !inC)
+      con.k.push_back(d);
+    else
+      return std::nullopt;
+  }
+  if (con.m.empty() || con.n.empty() || con.k.empty())
+    return std::nullopt;
+  return con;
+}
+
+/// The buffers a kernel writes, by root, with the indices (in `ops`) of
+/// their writers.
+DenseMap<Value, SmallVector<unsigned>>
+writersOf(ArrayRef<linalg::GenericOp> ops) {
+  DenseMap<Value, SmallVector<unsigned>> writers;
+  for (unsigned i = 0; i < ops.size(); ++i)
+    for (Value init : linalg::GenericOp(ops[i]).getDpsInits())
+      writers[bufferRoot(init)].push_back(i);
+  return writers;
+}
+
+struct GPUMatmulKernelsPass
+    : mlir::aster::impl::GPUMatmulKernelsBase<GPUMatmulKernelsPass> {
+  using GPUMatmulKernelsBase::GPUMatmulKernelsBase;
+
+  void runOnOperation() override {
+    std::unique_ptr<MmaFragments> fragments;
+    if (instruction == "mma.sync")
+      fragments = createMmaSyncFragments();
+    else if (instruction == "mma.sync-emulated")
+      fragments = createWarpVectorFragments(*createMmaSyncFragments());
+    else {
+      getOperation().emitError("aster-gpu-matmul-kernels: instruction '")
+          << instruction << "' is not mma.sync or mma.sync-emulated";
+      return signalPassFailure();
+    }
+    for (auto kernel : getOperation().getOps<func::FuncOp>()) {
+      auto kind = kernel->getAttrOfType<StringAttr>("aster.kernel");
+      if (kind && kind.getValue() == "matmul")
+        (void)rewrite(kernel, *fragments);
+    }
+  }
+
+  LogicalResult rewrite(func::FuncOp kernel, const MmaFragments &mma);
+};
+
+/// The pieces of one kernel's emission.
+struct MatmulEmitter {
+  MatmulEmitter(const Contraction &con, const MmaFragments &mma,
+                PayloadEmitter &e, OpBuilder &b, Location loc)
+      : con(con), mma(mma), e(e), b(b), loc(loc) {}
+  const Contraction &con;
+  const MmaFragments &mma;
+  PayloadEmitter &e;
+  OpBuilder &b;
+  Location loc;
+  Value tid, lane, warp, warpRow, warpCol;
+  SmallVector<Value> batchIvs; // this block's batch coordinates
+  Value rowBase, colBase;      // this block's first M and N (flattened)
+
+  Value c(int64_t v) { return e.index(v); }
+  Value add(Value x, Value y) { return arith::AddIOp::create(b, loc, x, y); }
+  Value mul(Value x, Value y) { return arith::MulIOp::create(b, loc, x, y); }
+  Value lt(Value x, Value y) {
+    return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, x, y);
+  }
+
+  /// The contraction's loop point for flattened (m, n, k) (each may be
+  /// null: its loops are 0).
+  SmallVector<Value> point(Value m, Value n, Value k) {
+    SmallVector<Value> ivs(con.ranges.size(), c(0));
+    for (auto [d, v] : llvm::zip(con.batch, batchIvs))
+      ivs[d] = v;
+    auto place = [&](ArrayRef<unsigned> dims, Value flat) {
+      if (!flat)
+        return;
+      SmallVector<int64_t> sizes;
+      for (unsigned d : dims)
+        sizes.push_back(con.ranges[d]);
+      for (auto [d, v] : llvm::zip(dims, e.delinearize(flat, sizes)))
+        ivs[d] = v;
+    };
+    place(con.m, m);
+    place(con.n, n);
+    place(con.k, k);
+    return ivs;
+  }
+
+  /// How an operand's tile is copied: 16-byte loads along K (stored
+  /// [row][k]) or along the rows (stored [k][row], `transposed`), when that
+  /// axis is contiguous in memory and its innermost loop a whole number of
+  /// 16 bytes; else element by element, stored [row][k].
+  struct Copy {
+    int64_t vec = 1;
+    bool transposed = false;
+  };
+  Copy copyOf(OpOperand &operand, ArrayRef<unsigned> rowDims) {
+    Copy copy;
+    if (contiguousAlong(con.op, operand, con.k.back()) &&
+        con.ranges[con.k.back()] % 8 == 0)
+      copy.vec = 8;
+    else if (contiguousAlong(con.op, operand, rowDims.back()) &&
+             con.ranges[rowDims.back()] % 8 == 0)
+      copy = {8, true};
+    return copy;
+  }
+  static MemRefType tileType(Copy copy, int64_t rows, Type element,
+                             Attribute space) {
+    SmallVector<int64_t> shape =
+        copy.transposed ? SmallVector<int64_t>{kTileK, rows + kPad}
+                        : SmallVector<int64_t>{rows, kTileK + kPad};
+    return MemRefType::get(shape, element, nullptr, space);
+  }
+
+  /// Copies the rows x kTileK slice at (rowStart, k0) of `operand` (rows
+  /// along `rowDims`) into `tiles`, consecutive threads on consecutive
+  /// chunks along the contiguous axis.
+  void copyTile(OpOperand &operand, ArrayRef<unsigned> rowDims, int64_t rows,
+                Value rowStart, Value k0, Value tiles, Copy copy, bool isA) {
+    int64_t rowTotal = con.size(rowDims), kTotal = con.size(con.k);
+    linalg::GenericOp op = con.op;
+    Type element = cast<MemRefType>(operand.get().getType()).getElementType();
+    int64_t vec = copy.vec;
+    int64_t chunks = rows * kTileK / vec;
+    int64_t threads = kWarpsM * kWarpsN * mma.warpLanes();
+    for (int64_t first = 0; first < chunks; first += threads) {
+      Value chunk = add(tid, c(first));
+      Value row, kk;
+      if (copy.transposed) {
+        kk = arith::DivUIOp::create(b, loc, chunk, c(rows / vec));
+        row = mul(arith::RemUIOp::create(b, loc, chunk, c(rows / vec)), c(vec));
+      } else {
+        row = arith::DivUIOp::create(b, loc, chunk, c(kTileK / vec));
+        kk = mul(arith::RemUIOp::create(b, loc, chunk, c(kTileK / vec)), c(vec));
+      }
+      OpBuilder::InsertionGuard g(b);
+      if (first + threads > chunks) {
+        auto guard = scf::IfOp::create(b, loc, lt(chunk, c(chunks)), false);
+        b.setInsertionPointToStart(guard.thenBlock());
+      }
+      // Rows past the end read row 0's memory (their results are never
+      // stored); K past its end reads as zeros. A chunk is wholly inside
+      // or outside: its axis' innermost loop is a multiple of it.
+      Value globalRow = add(rowStart, row), globalK = add(k0, kk);
+      Value rowValid = lt(globalRow, c(rowTotal));
+      Value kValid = lt(globalK, c(kTotal));
+      Value r = arith::SelectOp::create(b, loc, rowValid, globalRow, c(0));
+      Value kIdx = arith::SelectOp::create(b, loc, kValid, globalK, c(0));
+      SmallVector<Value> ivs =
+          isA ? point(r, nullptr, kIdx) : point(nullptr, r, kIdx);
+      SmallVector<Value> indices =
+          e.apply(op.getMatchingIndexingMap(&operand), ivs);
+      SmallVector<Value> at = copy.transposed ? SmallVector<Value>{kk, row}
+                                              : SmallVector<Value>{row, kk};
+      if (vec == 1) {
+        Value zero = arith::ConstantOp::create(b, loc, element,
+                                               b.getZeroAttr(element));
+        Value v = memref::LoadOp::create(b, loc, operand.get(), indices);
+        v = arith::SelectOp::create(b, loc, kValid, v, zero);
+        memref::StoreOp::create(b, loc, v, tiles, at);
+        continue;
+      }
+      auto vecType = VectorType::get({vec}, element);
+      auto load = vector::LoadOp::create(b, loc, vecType, operand.get(), indices);
+      load.setAlignmentAttr(b.getI64IntegerAttr(16));
+      Value zeros = arith::ConstantOp::create(b, loc, vecType,
+                                              b.getZeroAttr(vecType));
+      Value v = arith::SelectOp::create(b, loc, kValid, load, zeros);
+      auto store = vector::StoreOp::create(b, loc, v, tiles, at);
+      store.setAlignmentAttr(b.getI64IntegerAttr(16));
+    }
+  }
+};
+
+LogicalResult GPUMatmulKernelsPass::rewrite(func::FuncOp kernel,
+                                            const MmaFragments &mma) {
+  Block &body = kernel.getBody().front();
+  copiesToLinalg(body);
+  SmallVector<linalg::LinalgOp> linalgOps;
+  for (Operation &op : body) {
+    if (auto l = dyn_cast<linalg::LinalgOp>(op)) {
+      if (!l.hasPureBufferSemantics())
+        return failure();
+      linalgOps.push_back(l);
+      continue;
+    }
+    if (!isa<memref::AllocOp, memref::GetGlobalOp, ViewLikeOpInterface,
+             func::ReturnOp>(op) &&
+        !isMemoryEffectFree(&op))
+      return failure();
+  }
+  // fill(0) of the accumulator, the contraction, elementwise ops.
+  if (linalgOps.size() < 2)
+    return failure();
+  auto fill = dyn_cast<linalg::FillOp>(linalgOps[0].getOperation());
+  auto contractionOp = dyn_cast<linalg::GenericOp>(linalgOps[1].getOperation());
+  if (!fill || !contractionOp || !matchPattern(fill.value(), m_AnyZeroFloat()))
+    return failure();
+  std::optional<Contraction> found = matchContraction(contractionOp);
+  if (!found || fill.output() != found->acc)
+    return failure();
+  Contraction &con = *found;
+  con.fill = fill;
+  auto accType = cast<MemRefType>(con.acc.getType());
+  if (!accType.getLayout().isIdentity() ||
+      !con.op.getMatchingIndexingMap(con.op.getDpsInitOperand(0))
+           .isProjectedPermutation())
+    return failure();
+
+  IRRewriter rewriter(kernel.getContext());
+  SmallVector<linalg::GenericOp> epilogue;
+  for (linalg::LinalgOp op : ArrayRef(linalgOps).drop_front(2)) {
+    if (op.getNumReductionLoops() != 0 ||
+        op.getStaticLoopRanges() != llvm::to_vector(accType.getShape()))
+      return failure();
+    for (OpOperand &init : op.getDpsInitsMutable())
+      if (!op.getMatchingIndexingMap(&init).isIdentity())
+        return failure();
+  }
+  for (linalg::LinalgOp op : ArrayRef(linalgOps).drop_front(2)) {
+    FailureOr<linalg::GenericOp> generic = asGeneric(rewriter, op);
+    if (failed(generic))
+      return failure();
+    epilogue.push_back(*generic);
+  }
+  // Buffers written in the kernel are read at the point being written
+  // (the identity map), so each element is one thread's business.
+  SmallVector<linalg::GenericOp> all = {con.op};
+  all.append(epilogue);
+  DenseMap<Value, SmallVector<unsigned>> writers = writersOf(all);
+  for (linalg::GenericOp op : epilogue)
+    for (OpOperand *input : op.getDpsInputOperands())
+      if (isa<MemRefType>(input->get().getType()) &&
+          writers.count(bufferRoot(input->get())) &&
+          (input->get() != bufferRoot(input->get()) ||
+           !op.getMatchingIndexingMap(input).isIdentity()))
+        return failure();
+  // The accumulator must not be written by the epilogue.
+  if (writers[bufferRoot(con.acc)].size() != 1)
+    return failure();
+
+  // A buffer only this kernel's later ops read, written once: recomputed
+  // at its reads, never stored.
+  auto internal = [&](Value buffer, unsigned writer) {
+    if (!buffer.getDefiningOp<memref::AllocOp>() ||
+        writers[buffer].size() != 1)
+      return false;
+    for (OpOperand &use : buffer.getUses()) {
+      Operation *user = use.getOwner();
+      if (user == con.fill || user == all[writer])
+        continue;
+      auto reader = dyn_cast<linalg::GenericOp>(user);
+      if (!reader || !reader.isDpsInput(&use) ||
+          !llvm::is_contained(all, reader) ||
+          reader->isBeforeInBlock(all[writer]))
+        return false;
+    }
+    return true;
+  };
+  bool storeAcc = !internal(con.acc, 0);
+  SmallVector<bool> recompute;
+  for (auto [i, op] : llvm::enumerate(epilogue)) {
+    Block &opBody = op.getRegion().front();
+    bool outsUnused = llvm::all_of(
+        opBody.getArguments().drop_front(op.getNumDpsInputs()),
+        [](BlockArgument arg) { return arg.use_empty(); });
+    recompute.push_back(op.getNumDpsInits() == 1 && outsUnused &&
+                        internal(op.getDpsInitOperand(0)->get(), i + 1));
+  }
+
+  // Tiles: up to 4 x 8 instruction tiles per warp (64 x 64 with mma.sync),
+  // fewer when the matrix is smaller.
+  int64_t mTotal = con.size(con.m), nTotal = con.size(con.n),
+          kTotal = con.size(con.k), batchTotal = con.size(con.batch);
+  int64_t tm = mma.tileM(), tn = mma.tileN(), tk = mma.tileK();
+  auto perWarp = [](int64_t total, int64_t tile, int64_t most) {
+    int64_t need = (total + kWarpsM * tile - 1) / (kWarpsM * tile);
+    return std::min<int64_t>(most, llvm::PowerOf2Ceil(need));
+  };
+  int64_t mt = perWarp(mTotal, tm, std::max<int64_t>(64 / tm, 1));
+  int64_t nt = perWarp(nTotal, tn, std::max<int64_t>(64 / tn, 1));
+  int64_t bm = kWarpsM * mt * tm, bn = kWarpsN * nt * tn;
+  int64_t mBlocks = (mTotal + bm - 1) / bm, nBlocks = (nTotal + bn - 1) / bn;
+  int64_t lanes = mma.warpLanes();
+  int64_t threads = kWarpsM * kWarpsN * lanes;
+  int64_t stripWidth = nt * tn;
+
+  OpBuilder b(kernel.getContext());
+  b.setInsertionPointAfter(all.back());
+  Location loc = con.op.getLoc();
+  PayloadEmitter e(b, loc);
+  Launch launch = createLaunch(b, loc, batchTotal * mBlocks * nBlocks, threads);
+  Type element = cast<MemRefType>(con.op.getDpsInputOperand(0)->get().getType())
+                     .getElementType();
+  auto workgroup = gpu::AddressSpaceAttr::get(b.getContext(),
+                                              gpu::AddressSpace::Workgroup);
+  MatmulEmitter m(con, mma, e, b, loc);
+  OpOperand &aOperand = *con.op.getDpsInputOperand(0);
+  OpOperand &bOperand = *con.op.getDpsInputOperand(1);
+  MatmulEmitter::Copy copyA = m.copyOf(aOperand, con.m);
+  MatmulEmitter::Copy copyB = m.copyOf(bOperand, con.n);
+  Value tilesA = launch.op.addWorkgroupAttribution(
+      MatmulEmitter::tileType(copyA, bm, element, workgroup), loc);
+  Value tilesB = launch.op.addWorkgroupAttribution(
+      MatmulEmitter::tileType(copyB, bn, element, workgroup), loc);
+  // Staging: one instruction row per warp, rows padded by 4 floats.
+  Value staging = launch.op.addWorkgroupAttribution(
+      MemRefType::get({kWarpsM * kWarpsN, tm, stripWidth + 4}, b.getF32Type(),
+                      nullptr, workgroup),
+      loc);
+
+  m.tid = launch.threadId;
+  m.lane = arith::RemUIOp::create(b, loc, m.tid, e.index(lanes));
+  m.warp = arith::DivUIOp::create(b, loc, m.tid, e.index(lanes));
+  m.warpRow = m.mul(arith::DivUIOp::create(b, loc, m.warp, e.index(kWarpsN)),
+                    e.index(mt * tm));
+  m.warpCol = m.mul(arith::RemUIOp::create(b, loc, m.warp, e.index(kWarpsN)),
+                    e.index(nt * tn));
+  // Block -> (batch, M tile, N tile), N fastest.
+  Value block = launch.blockId;
+  Value nBlock = arith::RemUIOp::create(b, loc, block, e.index(nBlocks));
+  Value rest = arith::DivUIOp::create(b, loc, block, e.index(nBlocks));
+  Value mBlock = arith::RemUIOp::create(b, loc, rest, e.index(mBlocks));
+  Value batch = arith::DivUIOp::create(b, loc, rest, e.index(mBlocks));
+  SmallVector<int64_t> batchSizes;
+  for (unsigned d : con.batch)
+    batchSizes.push_back(con.ranges[d]);
+  if (!batchSizes.empty())
+    m.batchIvs = e.delinearize(batch, batchSizes);
+  m.rowBase = m.mul(mBlock, e.index(bm));
+  m.colBase = m.mul(nBlock, e.index(bn));
+
+  // The K loop, the accumulators carried in registers.
+  SmallVector<Value> zeros(mt * nt, mma.zero(b, loc));
+  auto kLoop = scf::ForOp::create(b, loc, e.index(0), e.index(kTotal),
+                                  e.index(kTileK), zeros);
+  {
+    OpBuilder::InsertionGuard g(b);
+    b.setInsertionPointToStart(kLoop.getBody());
+    Value k0 = kLoop.getInductionVar();
+    m.copyTile(aOperand, con.m, bm, m.rowBase, k0, tilesA, copyA,
+               /*isA=*/true);
+    m.copyTile(bOperand, con.n, bn, m.colBase, k0, tilesB, copyB,
+               /*isA=*/false);
+    gpu::BarrierOp::create(b, loc);
+    SmallVector<Value> acc(kLoop.getRegionIterArgs());
+    for (int64_t ks = 0; ks < kTileK; ks += tk) {
+      SmallVector<Value> as, bs;
+      for (int64_t i = 0; i < mt; ++i)
+        as.push_back(mma.readA(b, loc, tilesA,
+                               m.add(m.warpRow, e.index(i * tm)), e.index(ks),
+                               copyA.transposed, m.lane));
+      for (int64_t j = 0; j < nt; ++j)
+        bs.push_back(mma.readB(b, loc, tilesB,
+                               m.add(m.warpCol, e.index(j * tn)), e.index(ks),
+                               copyB.transposed, m.lane));
+      for (int64_t i = 0; i < mt; ++i)
+        for (int64_t j = 0; j < nt; ++j)
+          acc[i * nt + j] = mma.multiply(b, loc, as[i], bs[j], acc[i * nt + j]);
+    }
+    gpu::BarrierOp::create(b, loc);
+    scf::YieldOp::create(b, loc, acc);
+  }
+
+  // The epilogue, one instruction row of the warp's tile at a time.
+  for (auto [i, op] : llvm::enumerate(epilogue))
+    if (recompute[i])
+      e.recomputed[op.getDpsInitOperand(0)->get()] = op;
+  AffineMap cMap = con.op.getMatchingIndexingMap(con.op.getDpsInitOperand(0));
+  for (int64_t i = 0; i < mt; ++i) {
+    for (int64_t j = 0; j < nt; ++j)
+      mma.store(b, loc, kLoop.getResult(i * nt + j), staging, m.warp,
+                e.index(0), e.index(j * tn), m.lane);
+    gpu::BarrierOp::create(b, loc);
+    int64_t elements = tm * stripWidth;
+    scf::ForOp walk = e.loop(m.lane, e.index(elements), e.index(lanes));
+    {
+      Value idx = walk.getInductionVar();
+      Value r = arith::DivUIOp::create(b, loc, idx, e.index(stripWidth));
+      Value col = arith::RemUIOp::create(b, loc, idx, e.index(stripWidth));
+      Value row = m.add(m.rowBase, m.add(m.warpRow, m.add(e.index(i * tm), r)));
+      Value column = m.add(m.colBase, m.add(m.warpCol, col));
+      Value inside = arith::AndIOp::create(b, loc, m.lt(row, e.index(mTotal)),
+                                           m.lt(column, e.index(nTotal)));
+      auto guard = scf::IfOp::create(b, loc, inside, false);
+      b.setInsertionPointToStart(guard.thenBlock());
+      Value value = memref::LoadOp::create(b, loc, staging,
+                                           ValueRange{m.warp, r, col});
+      SmallVector<Value> ivs = e.apply(cMap, m.point(row, column, nullptr));
+      e.staged[con.acc] = value;
+      if (storeAcc)
+        memref::StoreOp::create(b, loc, value, con.acc, ivs);
+      for (auto [n, op] : llvm::enumerate(epilogue))
+        if (!recompute[n])
+          e.write(op, e.payload(op, ivs), ivs);
+      e.staged.clear();
+    }
+    b.setInsertionPointAfter(walk);
+    gpu::BarrierOp::create(b, loc);
+  }
+
+  for (linalg::GenericOp op : llvm::reverse(epilogue))
+    op->erase();
+  con.op->erase();
+  con.fill->erase();
+  return success();
+}
+
+} // namespace
