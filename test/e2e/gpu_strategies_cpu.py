@@ -1,20 +1,24 @@
 # RUN: %python %s
 """The GPU strategies' code checked on the CPU, against the interpreter: the
 kernel-family cases of test/lib/gpu_cases.py and the tiny GPT-2 and LLaMA
-forward and training step, compiled with `aster-gpu-emulate-on-cpu` (the
-GPU buffer pipeline with its row, elementwise and generic strategies, each
-launch run as a loop over blocks whose threads run phase by phase between
-barriers). This checks what the strategies compute (indexing, guards of
-partial blocks and rows, recomputed intermediates, block reductions and
-their fold into the output) on every machine; the GPU binaries themselves
-are checked by gpu_models.py where a GPU is present. Output buffers start
-as NaN, so an element no thread writes fails.
+forward and training step in f32, forward and gradients in bf16, compiled
+with `aster-gpu-emulate-on-cpu` (the GPU buffer pipeline with its
+tensor-core matmul, row, elementwise and generic strategies, each launch
+run as a loop over blocks whose threads run phase by phase between
+barriers; the matmul instruction as whole tiles per lane). This checks
+what the strategies compute (tiling, indexing, guards of partial blocks
+and rows, staging through shared memory, fused epilogues, recomputed
+intermediates, block reductions and their fold into the output) on every
+machine; the GPU binaries themselves are checked by gpu_models.py where a
+GPU is present. Output buffers start as NaN, so an element no thread
+writes fails.
 
 Tolerances as in cpu_models.py and cpu_ops.py: f32 1e-5 relative to each
 tensor's largest value (1e-4 for the training step's optimizer state),
 bf16 1e-2; updated parameters by cpu_models.py's AdamW rule."""
 
 import os
+import re
 import tempfile
 
 import numpy as np
@@ -87,29 +91,56 @@ for name, args, body, results in op_cases(rng):
         close(g, w, "%s: %s" % (name, rname), 1e-2 if e == "bf16" else 1e-5)
     print("%s: matches" % name)
 
-for model in ("tiny-gpt2", "tiny-llama"):
+def signature(ir, entry):
+    """(argument element types, [(result shape, element type)]) of `entry`."""
+    line = next(l for l in ir.splitlines() if "func.func @%s(" % entry in l)
+    def parse(t):
+        parts = t.split("x")
+        return tuple(int(d) for d in parts[:-1]), parts[-1]
+    head, _, tail = line.rpartition(") -> ")
+    args = [parse(t)[1] for t in re.findall(r"%arg\d+: tensor<([^>]*)>", head)]
+    return args, [parse(t) for t in re.findall(r"tensor<([^>]*)>", tail)]
+
+
+for model, dtype in (("tiny-gpt2", "float32"), ("tiny-llama", "float32"),
+                     ("tiny-gpt2", "bfloat16"), ("tiny-llama", "bfloat16")):
     tmp = tempfile.mkdtemp()
     ir = os.path.join(tmp, "step.mlir")
     ac.run_tool("aster-compile", os.path.join(EXAMPLES, model, "config.json"),
-                "--compile-to=train", "--dtype=float32", "--batch", "2", "--seq",
+                "--compile-to=train", "--dtype=" + dtype, "--batch", "2", "--seq",
                 "8", "--lr", "1e-3", "-o", ir)
-    so = cpu_run.compile_so(open(ir).read(), tmp, pipeline=PIPELINE)
-    for entry, rtol in (("forward", 1e-5), ("train_step", 1e-4)):
+    text = open(ir).read()
+    so = cpu_run.compile_so(text, tmp, pipeline=PIPELINE)
+    # bf16: the forward and the loss with its gradients, as cpu_models.py
+    # checks them (an AdamW step amplifies gradients within rounding of 0).
+    entries = ((("forward", 1e-5), ("train_step", 1e-4)) if dtype == "float32"
+               else (("forward", 1e-2), ("loss_grad", 1e-2)))
+    for entry, rtol in entries:
         out, dump = os.path.join(tmp, entry + "-out"), os.path.join(tmp, entry + "-in")
         ac.run_tool("aster-reference", ir, "--entry", entry, "--seed", "3",
                     "-o", out, "--dump-inputs", dump)
         load = lambda folder, stem: [np.load(os.path.join(folder, "%s%d.npy" % (stem, i)))
                                      for i in range(len(os.listdir(folder)))]
-        inputs = [a.astype(np.float32) if a.dtype == np.float64 else a
-                  for a in load(dump, "arg")]
+        arg_types, result_types = signature(text, entry)
+        inputs = [cpu_run.to_bf16_bits(a.astype(np.float32)) if e == "bf16"
+                  else a.astype(np.float32) if a.dtype == np.float64 else a
+                  for a, e in zip(load(dump, "arg"), arg_types)]
         want = load(out, "result")
-        got = call_poisoned(so, entry, inputs, [(w.shape, "f32") for w in want])
+        got = call_poisoned(so, entry, inputs, result_types)
         params = (len(want) - 1) // 3 if entry == "train_step" else 0
-        for i, (g, w) in enumerate(zip(got, want)):
-            what = "%s %s result %d" % (model, entry, i)
-            if 1 <= i <= params:
+        for i, (g, w, (_, e)) in enumerate(zip(got, want, result_types)):
+            what = "%s %s %s result %d" % (model, dtype, entry, i)
+            if e == "bf16":
+                g = cpu_run.from_bf16_bits(g)
+            if dtype == "bfloat16":
+                # bf16 compute: within 1e-2 of each tensor's largest value.
+                scale = max(float(np.max(np.abs(w))), 1e-30)
+                assert np.all(np.isfinite(g)), what + ": an output element was not written"
+                ac.assert_close(g.astype(np.float64), w, rtol=0, atol=rtol * scale,
+                                what=what)
+            elif 1 <= i <= params:
                 adamw_close(g.astype(np.float64), w, what)
             else:
                 close(g, w, what, rtol)
-    print("%s: forward and a training step match" % model)
+    print("%s %s: %s match" % (model, dtype, " and ".join(e for e, _ in entries)))
 ac.done("GPU strategies emulated on the CPU")

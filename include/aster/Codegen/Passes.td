@@ -276,7 +276,7 @@ def GPUMatmulKernels : Pass<"aster-gpu-matmul-kernels", "::mlir::ModuleOp"> {
       recomputed, as in `aster-gpu-row-kernels`).
     `instruction` picks the fragments: `mma.sync` (NVIDIA m16n8k16:
     ldmatrix and nvvm.mma.sync), or `mma.sync-emulated`, the same shapes
-    as whole tiles per lane multiplied by vector.contract, which
+    as whole tiles per lane multiplied in loops, which
     `aster-gpu-emulate-blocks` runs on the CPU. Other kernels are left to
     the other strategies.
   }];

@@ -167,6 +167,30 @@ struct GPUEmulateBlocksPass
       return success();
     }
 
+    /// Whether a later phase can recompute `v` from what it has: pure
+    /// arithmetic on values from outside the launch, the launch's ids,
+    /// all_reduce results and values kept per thread.
+    DenseMap<Value, bool> recomputableCache;
+    bool recomputable(Value v) {
+      auto it = recomputableCache.find(v);
+      if (it != recomputableCache.end())
+        return it->second;
+      Operation *def = v.getDefiningOp();
+      bool result = true;
+      if (def && insideLaunch(def) && !isa<gpu::AllReduceOp>(def)) {
+        result = isMemoryEffectFree(def) && def->getNumRegions() == 0 &&
+                 llvm::all_of(def->getOperands(),
+                              [&](Value operand) { return recomputable(operand); });
+      } else if (auto arg = dyn_cast<BlockArgument>(v)) {
+        // Loop variables of loops inside a phase are not visible to
+        // other phases (a loop of phases maps its own).
+        Operation *owner = arg.getOwner()->getParentOp();
+        result = owner == launch || isa<scf::ForOp>(owner);
+      }
+      recomputableCache[v] = result;
+      return result;
+    }
+
     /// `ops` (of one block of the launch body, or of a loop in it) as
     /// phases: the ops between barriers; an all_reduce ends its phase; a
     /// loop with barriers in its body becomes a loop of phases, its carried
@@ -207,7 +231,7 @@ struct GPUEmulateBlocksPass
               Operation *at = op->getBlock()->findAncestorOpInBlock(*user);
               return !at || !members.contains(at);
             });
-            if (!crosses || isa<arith::ConstantOp>(op))
+            if (!crosses || recomputable(v))
               continue;
             Value array = memref::AllocaOp::create(
                 *outer, loc, MemRefType::get({threads}, v.getType()));

@@ -365,9 +365,6 @@ LogicalResult GPUMatmulKernelsPass::rewrite(func::FuncOp kernel,
           (input->get() != bufferRoot(input->get()) ||
            !op.getMatchingIndexingMap(input).isIdentity()))
         return failure();
-  // The accumulator must not be written by the epilogue.
-  if (writers[bufferRoot(con.acc)].size() != 1)
-    return failure();
 
   // A buffer only this kernel's later ops read, written once: recomputed
   // at its reads, never stored.
@@ -387,14 +384,22 @@ LogicalResult GPUMatmulKernelsPass::rewrite(func::FuncOp kernel,
     }
     return true;
   };
-  bool storeAcc = !internal(con.acc, 0);
+  // The accumulator leaves the kernel as it is unless the epilogue
+  // overwrites it (in place, as bufferization likes to).
+  bool storeAcc = !internal(con.acc, 0) && writers[con.acc].size() == 1;
   SmallVector<bool> recompute;
-  for (auto [i, op] : llvm::enumerate(epilogue)) {
+  for (unsigned i = 0; i < epilogue.size(); ++i) {
+    linalg::GenericOp op = epilogue[i];
     Block &opBody = op.getRegion().front();
     bool outsUnused = llvm::all_of(
         opBody.getArguments().drop_front(op.getNumDpsInputs()),
         [](BlockArgument arg) { return arg.use_empty(); });
-    recompute.push_back(op.getNumDpsInits() == 1 && outsUnused &&
+    // Its inputs must not change after it (recomputing reads them later).
+    bool inputsStay = llvm::all_of(op.getDpsInputs(), [&](Value input) {
+      return llvm::all_of(writers.lookup(bufferRoot(input)),
+                          [&](unsigned w) { return w <= i + 1; });
+    });
+    recompute.push_back(op.getNumDpsInits() == 1 && outsUnused && inputsStay &&
                         internal(op.getDpsInitOperand(0)->get(), i + 1));
   }
 
@@ -517,12 +522,19 @@ LogicalResult GPUMatmulKernelsPass::rewrite(func::FuncOp kernel,
       Value value = memref::LoadOp::create(b, loc, staging,
                                            ValueRange{m.warp, r, col});
       SmallVector<Value> ivs = e.apply(cMap, m.point(row, column, nullptr));
+      // Each op's results are at hand for the later ops' reads (at the
+      // same point).
       e.staged[con.acc] = value;
       if (storeAcc)
         memref::StoreOp::create(b, loc, value, con.acc, ivs);
-      for (auto [n, op] : llvm::enumerate(epilogue))
-        if (!recompute[n])
-          e.write(op, e.payload(op, ivs), ivs);
+      for (auto [n, op] : llvm::enumerate(epilogue)) {
+        if (recompute[n])
+          continue;
+        SmallVector<Value> results = e.payload(op, ivs);
+        e.write(op, results, ivs);
+        for (auto [init, result] : llvm::zip(op.getDpsInits(), results))
+          e.staged[init] = result;
+      }
       e.staged.clear();
     }
     b.setInsertionPointAfter(walk);

@@ -1,10 +1,13 @@
-//===- WarpVectorFragments.cpp - Whole tiles per lane, vector.contract ----===//
+//===- WarpVectorFragments.cpp - Whole tiles per lane, for emulation ------===//
 //
 // The MmaFragments the CPU emulation runs (include/aster/Codegen/GPU/
-// MmaFragments.h): each lane reads the warp's whole tiles and multiplies
-// them with vector.contract, and each lane stores the whole accumulator
-// (the same values as its neighbours). What this checks is everything
-// around the instruction: tiles, staging, guards and epilogues.
+// MmaFragments.h): each lane reads the warp's whole tiles (flat vectors)
+// and multiplies them in loops, exact products accumulated in f32 as the
+// instruction does, and each lane stores the whole accumulator (the same
+// values as its neighbours). What this checks is everything around the
+// instruction: tiles, staging, guards and epilogues. Loops, not
+// vector.contract, because the CPU code of fully unrolled tiles is tens of
+// megabytes per model.
 //
 //===----------------------------------------------------------------------===//
 
@@ -12,6 +15,7 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 
 using namespace mlir;
@@ -28,27 +32,60 @@ public:
   int64_t warpLanes() const override { return lanes; }
 
   Value zero(OpBuilder &b, Location loc) const override {
-    auto type = VectorType::get({m, n}, b.getF32Type());
+    auto type = VectorType::get({m * n}, b.getF32Type());
     return arith::ConstantOp::create(b, loc, type, b.getZeroAttr(type));
   }
 
+  /// Loops over (i < a, j < b[, l < c]) whose body `body(b, ivs, carried)`
+  /// returns the next value of the one carried vector.
+  static Value loops(OpBuilder &b, Location loc, ArrayRef<int64_t> sizes,
+                     Value init,
+                     function_ref<Value(OpBuilder &, ValueRange, Value)> body) {
+    SmallVector<Value> ivs;
+    std::function<Value(OpBuilder &, size_t, Value)> nest =
+        [&](OpBuilder &nb, size_t d, Value carried) -> Value {
+      if (d == sizes.size())
+        return body(nb, ivs, carried);
+      auto loop = scf::ForOp::create(
+          nb, loc, arith::ConstantIndexOp::create(nb, loc, 0),
+          arith::ConstantIndexOp::create(nb, loc, sizes[d]),
+          arith::ConstantIndexOp::create(nb, loc, 1), ValueRange{carried});
+      OpBuilder inner = OpBuilder::atBlockBegin(loop.getBody());
+      ivs.push_back(loop.getInductionVar());
+      Value next = nest(inner, d + 1, loop.getRegionIterArgs()[0]);
+      ivs.pop_back();
+      scf::YieldOp::create(inner, loc, next);
+      return loop.getResult(0);
+    };
+    return nest(b, 0, init);
+  }
+
+  static Value flat(OpBuilder &b, Location loc, Value i, int64_t stride,
+                    Value j) {
+    return arith::AddIOp::create(
+        b, loc,
+        arith::MulIOp::create(b, loc, i,
+                              arith::ConstantIndexOp::create(b, loc, stride)),
+        j);
+  }
+
+  /// The rows x k tile as one flat f32 vector ([row][k]), read element by
+  /// element in loops (so that the CPU code stays small; f32 because the
+  /// CPU has no bf16 registers).
   Value read(OpBuilder &b, Location loc, Value tiles, Value row, Value col,
              int64_t rows, bool transposed) const {
-    Type element = cast<MemRefType>(tiles.getType()).getElementType();
-    Value pad = arith::ConstantOp::create(b, loc, element,
-                                          b.getZeroAttr(element));
-    auto type = VectorType::get({rows, k}, element);
-    if (!transposed)
-      return vector::TransferReadOp::create(b, loc, type, tiles,
-                                            ValueRange{row, col}, pad,
-                                            ArrayRef<bool>{true, true});
-    AffineMap swap = AffineMap::getPermutationMap(ArrayRef<unsigned>{1, 0},
-                                                  b.getContext());
-    return vector::TransferReadOp::create(b, loc, type, tiles,
-                                          ValueRange{col, row},
-                                          AffineMapAttr::get(swap), pad,
-                                          /*mask=*/Value(),
-                                          b.getBoolArrayAttr({true, true}));
+    auto type = VectorType::get({rows * k}, b.getF32Type());
+    Value init = arith::ConstantOp::create(b, loc, type, b.getZeroAttr(type));
+    return loops(b, loc, {rows, k}, init,
+                 [&](OpBuilder &lb, ValueRange ivs, Value tile) -> Value {
+      Value r = arith::AddIOp::create(lb, loc, row, ivs[0]);
+      Value c = arith::AddIOp::create(lb, loc, col, ivs[1]);
+      Value v = memref::LoadOp::create(
+          lb, loc, tiles, transposed ? ValueRange{c, r} : ValueRange{r, c});
+      v = arith::ExtFOp::create(lb, loc, lb.getF32Type(), v);
+      return vector::InsertOp::create(lb, loc, v, tile,
+                                      flat(lb, loc, ivs[0], k, ivs[1]));
+    });
   }
   Value readA(OpBuilder &b, Location loc, Value tiles, Value row, Value col,
               bool transposed, Value) const override {
@@ -59,34 +96,29 @@ public:
     return read(b, loc, tiles, row, col, n, transposed);
   }
 
+  /// Exact products of the inputs, accumulated in f32.
   Value multiply(OpBuilder &b, Location loc, Value a, Value bTile,
                  Value acc) const override {
-    MLIRContext *ctx = b.getContext();
-    AffineExpr i, j, l;
-    bindDims(ctx, i, j, l);
-    SmallVector<AffineMap> maps = {AffineMap::get(3, 0, {i, l}, ctx),
-                                   AffineMap::get(3, 0, {j, l}, ctx),
-                                   AffineMap::get(3, 0, {i, j}, ctx)};
-    // vector.contract multiplies in the inputs' type; the instruction
-    // multiplies exactly and accumulates in f32.
-    Type f32 = b.getF32Type();
-    auto widen = [&](Value v) -> Value {
-      auto type = cast<VectorType>(v.getType());
-      return arith::ExtFOp::create(b, loc, type.clone(f32), v);
-    };
-    return vector::ContractionOp::create(
-        b, loc, widen(a), widen(bTile), acc, b.getAffineMapArrayAttr(maps),
-        b.getArrayAttr({vector::IteratorTypeAttr::get(
-                            ctx, vector::IteratorType::parallel),
-                        vector::IteratorTypeAttr::get(
-                            ctx, vector::IteratorType::parallel),
-                        vector::IteratorTypeAttr::get(
-                            ctx, vector::IteratorType::reduction)}));
+    return loops(b, loc, {m, n, k}, acc,
+                 [&](OpBuilder &lb, ValueRange ivs, Value c) -> Value {
+      auto element = [&](Value tile, Value row) -> Value {
+        return vector::ExtractOp::create(lb, loc, tile,
+                                         flat(lb, loc, row, k, ivs[2]));
+      };
+      Value at = flat(lb, loc, ivs[0], n, ivs[1]);
+      Value sum = arith::AddFOp::create(
+          lb, loc, vector::ExtractOp::create(lb, loc, c, at),
+          arith::MulFOp::create(lb, loc, element(a, ivs[0]),
+                                element(bTile, ivs[1])));
+      return vector::InsertOp::create(lb, loc, sum, c, at);
+    });
   }
 
   void store(OpBuilder &b, Location loc, Value acc, Value staging, Value warp,
              Value row, Value col, Value) const override {
-    vector::TransferWriteOp::create(b, loc, acc, staging,
+    Value tile = vector::ShapeCastOp::create(
+        b, loc, VectorType::get({m, n}, b.getF32Type()), acc);
+    vector::TransferWriteOp::create(b, loc, tile, staging,
                                     ValueRange{warp, row, col},
                                     ArrayRef<bool>{true, true});
   }

@@ -7,10 +7,10 @@
 // ([k][m], [k][n]) as the copy from global memory found best. How the
 // tiles are spread over the warp's lanes is the instruction's business:
 //
-// - warp-level vectors (`createWarpVectorFragments`, in lib/Codegen/GPU):
-//   every lane holds the whole tile and vector.contract multiplies it. It
-//   is what the CPU emulation of the strategy runs, so that the tiling,
-//   the staging and the epilogue are checked without a GPU;
+// - warp-level tiles (`createWarpVectorFragments`, in lib/Codegen/GPU):
+//   every lane holds the whole tile and multiplies it in loops. It is what
+//   the CPU emulation of the strategy runs, so that the tiling, the
+//   staging and the epilogue are checked without a GPU;
 // - NVIDIA mma.sync m16n8k16 (`createMmaSyncFragments`, lib/Codegen/NVIDIA):
 //   ldmatrix fragments, nvvm.mma.sync, the accumulator four f32 per lane.
 //
@@ -51,8 +51,8 @@ public:
                      Value warp, Value row, Value col, Value lane) const = 0;
 };
 
-/// Whole tiles per lane, multiplied by vector.contract (for the CPU
-/// emulation), with the shape of `like`.
+/// Whole tiles per lane, multiplied in loops (for the CPU emulation), with
+/// the shape of `like`.
 std::unique_ptr<MmaFragments>
 createWarpVectorFragments(const MmaFragments &like);
 /// NVIDIA mma.sync.m16n8k16 with bf16 or f16 inputs (sm_80 and later).
