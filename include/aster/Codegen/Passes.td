@@ -360,8 +360,13 @@ def GPUEmulateBlocks : Pass<"aster-gpu-emulate-blocks", "::mlir::ModuleOp"> {
     over its blocks whose body is cut at the barriers into phases, each a
     sequential loop over the block's threads; an all-reduce
     stores each thread's partial in an array that the next phase folds.
-    Values used across a barrier are recomputed (the strategies only carry
-    index arithmetic across one); anything else is an error.
+    An `scf.for` with barriers in its body (a matmul's K loop) becomes a
+    loop, the same for all threads, of its own phases. Values used across
+    a barrier are recomputed when they are pure arithmetic on what the
+    later phase has; others (loads, the values a loop carries, its
+    results) are kept per thread in arrays. Workgroup attributions become
+    one buffer per launch (blocks run one after another). Private
+    attributions and multi-dimensional launches are errors.
   }];
   let dependentDialects = ["::mlir::memref::MemRefDialect", "::mlir::scf::SCFDialect"];
 }
