@@ -83,13 +83,17 @@ for name, args, body, results in op_cases(rng):
             native.append(a.astype(cpu_run.NUMPY_OF[e]))
             inputs[i] = native[-1]
     want = ac.run(text, inputs)
-    so = cpu_run.compile_so(text, pipeline=PIPELINE)
-    got = call_poisoned(so, "f", native, [(s, e) for _, s, e in results])
-    for g, w, (rname, _, e) in zip(got, want, results):
-        if e == "bf16":
-            g = cpu_run.from_bf16_bits(g)
-        close(g, w, "%s: %s" % (name, rname), 1e-2 if e == "bf16" else 1e-5)
-    print("%s: matches" % name)
+    # The matmuls also with AMD's shapes (MFMA 16x16x16, 64-lane waves).
+    chips = ("sm_80", "gfx90a") if "matmul" in name else ("sm_80",)
+    for chip in chips:
+        so = cpu_run.compile_so(text, pipeline=PIPELINE + "=chip=" + chip)
+        got = call_poisoned(so, "f", native, [(s, e) for _, s, e in results])
+        for g, w, (rname, _, e) in zip(got, want, results):
+            if e == "bf16":
+                g = cpu_run.from_bf16_bits(g)
+            close(g, w, "%s (%s): %s" % (name, chip, rname),
+                  1e-2 if e == "bf16" else 1e-5)
+    print("%s: matches (%s)" % (name, ", ".join(chips)))
 
 def signature(ir, entry):
     """(argument element types, [(result shape, element type)]) of `entry`."""

@@ -3,6 +3,7 @@
 #ifndef ASTER_CODEGEN_PASSES_H
 #define ASTER_CODEGEN_PASSES_H
 
+#include "mlir/Dialect/AMDGPU/IR/AMDGPUDialect.h"
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"

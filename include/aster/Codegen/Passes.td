@@ -275,19 +275,21 @@ def GPUMatmulKernels : Pass<"aster-gpu-matmul-kernels", "::mlir::ModuleOp"> {
       store what leaves the kernel (results only later ops read are
       recomputed, as in `aster-gpu-row-kernels`).
     `instruction` picks the fragments: `mma.sync` (NVIDIA m16n8k16:
-    ldmatrix and nvvm.mma.sync), or `mma.sync-emulated`, the same shapes
-    as whole tiles per lane multiplied in loops, which
-    `aster-gpu-emulate-blocks` runs on the CPU. Other kernels are left to
-    the other strategies.
+    ldmatrix and nvvm.mma.sync, 32-lane warps), `mfma` (AMD 16x16x16:
+    LDS loads and amdgpu.mfma, 64-lane waves), or `mma.sync-emulated` /
+    `mfma-emulated`, the same shapes and lanes as whole tiles per lane
+    multiplied in loops, which `aster-gpu-emulate-blocks` runs on the CPU.
+    Other kernels are left to the other strategies.
   }];
   let options = [
     Option<"instruction", "instruction", "std::string", "\"mma.sync\"",
-           "mma.sync or mma.sync-emulated">
+           "mma.sync, mfma, mma.sync-emulated or mfma-emulated">
   ];
   let dependentDialects = [
     "::mlir::gpu::GPUDialect", "::mlir::scf::SCFDialect",
     "::mlir::vector::VectorDialect", "::mlir::nvgpu::NVGPUDialect",
     "::mlir::NVVM::NVVMDialect", "::mlir::LLVM::LLVMDialect",
+    "::mlir::amdgpu::AMDGPUDialect",
     "::mlir::affine::AffineDialect", "::mlir::memref::MemRefDialect"
   ];
 }
@@ -332,6 +334,18 @@ def GPULowerBlockReductions : Pass<"aster-gpu-lower-block-reductions", "::mlir::
   let dependentDialects = ["::mlir::gpu::GPUDialect", "::mlir::memref::MemRefDialect", "::mlir::arith::ArithDialect", "::mlir::cf::ControlFlowDialect"];
 }
 
+def GPUAlignWorkgroupMemory : Pass<"aster-gpu-align-workgroup-memory", "::mlir::gpu::GPUModuleOp"> {
+  let summary = "Align every kernel's shared memory to 16 bytes";
+  let description = [{
+    Runs on each device module after outlining. Workgroup attributions
+    become shared-memory globals aligned to their element type (2 bytes
+    for bf16) unless the attribution has `llvm.align`; the strategies
+    access shared memory 16 bytes at a time (vector stores, ldmatrix rows,
+    LDS reads), so each attribution gets `llvm.align = 16` (a larger one
+    given is kept).
+  }];
+}
+
 def GPUCheckLimits : Pass<"aster-gpu-check-limits", "::mlir::gpu::GPUModuleOp"> {
   let summary = "Fail on a kernel that needs more than the chip has";
   let description = [{
@@ -368,7 +382,8 @@ def GPUEmulateBlocks : Pass<"aster-gpu-emulate-blocks", "::mlir::ModuleOp"> {
     one buffer per launch (blocks run one after another). Private
     attributions and multi-dimensional launches are errors.
   }];
-  let dependentDialects = ["::mlir::memref::MemRefDialect", "::mlir::scf::SCFDialect"];
+  let dependentDialects = ["::mlir::memref::MemRefDialect", "::mlir::scf::SCFDialect",
+                           "::mlir::vector::VectorDialect"];
 }
 
 def GPUHostMemory : Pass<"aster-gpu-host-memory", "::mlir::ModuleOp"> {

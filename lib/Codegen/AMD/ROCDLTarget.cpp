@@ -30,6 +30,10 @@ void mlir::aster::addROCDLDeviceLowering(OpPassManager &pm,
   ConvertGpuOpsToROCDLOpsOptions convert;
   convert.chipset = target.chip;
   convert.runtime = gpu::amd::Runtime::HIP;
+  // amdgpu.mfma of the tensor-core matmuls.
+  ConvertAMDGPUToROCDLPassOptions amdgpu;
+  amdgpu.chipset = target.chip;
+  pm.addNestedPass<gpu::GPUModuleOp>(createConvertAMDGPUToROCDLPass(amdgpu));
   // 16-byte vector accesses of the elementwise strategy.
   pm.addNestedPass<gpu::GPUModuleOp>(createConvertVectorToLLVMPass());
   pm.addNestedPass<gpu::GPUModuleOp>(createConvertGpuOpsToROCDLOps(convert));

@@ -9,7 +9,8 @@
 // the next phase folds it. Values computed before a barrier and used after
 // it are recomputed (they are index arithmetic). A loop with barriers in
 // its body (a matmul's K loop) becomes a loop of phases; the values it
-// carries are kept per thread in arrays. Shared memory (workgroup
+// carries are kept per thread in arrays (on the heap: a block's
+// accumulators are megabytes). Shared memory (workgroup
 // attributions) is one buffer per launch, used by each block in turn.
 //
 //===----------------------------------------------------------------------===//
@@ -17,6 +18,7 @@
 #include "aster/Codegen/Passes.h"
 
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 
 namespace mlir::aster {
@@ -82,6 +84,42 @@ struct GPUEmulateBlocksPass
     /// values and results): their array of one element per thread.
     DenseMap<Value, Value> spilled;
 
+    /// An array of one `type` per thread, on the heap (a block's
+    /// accumulators are megabytes); a vector as its elements, so that no
+    /// access assumes the vector type's alignment.
+    Value keepArray(Type type) {
+      SmallVector<int64_t> shape = {threads};
+      Type element = type;
+      if (auto vector = dyn_cast<VectorType>(type)) {
+        shape.push_back(vector.getNumElements());
+        element = vector.getElementType();
+      }
+      return memref::AllocOp::create(*outer, loc,
+                                     MemRefType::get(shape, element));
+    }
+    void storeKept(OpBuilder &b, Value value, Value array, Value thread) {
+      auto vector = dyn_cast<VectorType>(value.getType());
+      if (!vector) {
+        memref::StoreOp::create(b, loc, value, array, thread);
+        return;
+      }
+      auto flat = VectorType::get({vector.getNumElements()},
+                                  vector.getElementType());
+      vector::StoreOp::create(b, loc,
+                              vector::ShapeCastOp::create(b, loc, flat, value),
+                              array, ValueRange{thread, zero});
+    }
+    Value loadKept(OpBuilder &b, Value array, Value thread, Type type) {
+      auto vector = dyn_cast<VectorType>(type);
+      if (!vector)
+        return memref::LoadOp::create(b, loc, array, thread);
+      auto flat = VectorType::get({vector.getNumElements()},
+                                  vector.getElementType());
+      Value v = vector::LoadOp::create(b, loc, flat, array,
+                                       ValueRange{thread, zero});
+      return vector::ShapeCastOp::create(b, loc, vector, v);
+    }
+
     bool insideLaunch(Operation *op) {
       return launch.getBody().isAncestor(op->getParentRegion());
     }
@@ -106,7 +144,7 @@ struct GPUEmulateBlocksPass
         if (mapping.contains(v))
           return success();
         if (Value array = spilled.lookup(v)) {
-          mapping.map(v, memref::LoadOp::create(inner, loc, array, thread));
+          mapping.map(v, loadKept(inner, array, thread, v.getType()));
           return success();
         }
         Operation *def = v.getDefiningOp();
@@ -161,8 +199,7 @@ struct GPUEmulateBlocksPass
       for (auto [value, array] : keep) {
         if (failed(provide(value)))
           return failure();
-        memref::StoreOp::create(inner, loc, mapping.lookupOrDefault(value),
-                                array, thread);
+        storeKept(inner, mapping.lookupOrDefault(value), array, thread);
       }
       return success();
     }
@@ -233,8 +270,7 @@ struct GPUEmulateBlocksPass
             });
             if (!crosses || recomputable(v))
               continue;
-            Value array = memref::AllocaOp::create(
-                *outer, loc, MemRefType::get({threads}, v.getType()));
+            Value array = keepArray(v.getType());
             spilled[v] = array;
             step.keep.push_back({v, array});
           }
@@ -265,8 +301,7 @@ struct GPUEmulateBlocksPass
       for (auto [init, arg, result, next] :
            llvm::zip(loop.getInitArgs(), loop.getRegionIterArgs(),
                      loop.getResults(), yield.getOperands())) {
-        Value array = memref::AllocaOp::create(
-            *outer, loc, MemRefType::get({threads}, init.getType()));
+        Value array = keepArray(init.getType());
         spilled[arg] = array;
         spilled[result] = array;
         inits.push_back({init, array});
@@ -320,10 +355,12 @@ struct GPUEmulateBlocksPass
     IRMapping fixed;
     for (BlockArgument shared : launch.getWorkgroupAttributions()) {
       auto type = cast<MemRefType>(shared.getType());
+      // 16-byte aligned, as on the GPU (aster-gpu-align-workgroup-memory).
       fixed.map(shared, memref::AllocaOp::create(
                             b, loc,
                             MemRefType::get(type.getShape(),
-                                            type.getElementType())));
+                                            type.getElementType()),
+                            b.getI64IntegerAttr(16)));
     }
     auto blocks = scf::ForOp::create(
         b, loc, emu.zero, arith::ConstantIndexOp::create(b, loc, *grid),

@@ -157,11 +157,16 @@ struct GPUMatmulKernelsPass
     std::unique_ptr<MmaFragments> fragments;
     if (instruction == "mma.sync")
       fragments = createMmaSyncFragments();
+    else if (instruction == "mfma")
+      fragments = createMfmaFragments();
     else if (instruction == "mma.sync-emulated")
       fragments = createWarpVectorFragments(*createMmaSyncFragments());
+    else if (instruction == "mfma-emulated")
+      fragments = createWarpVectorFragments(*createMfmaFragments());
     else {
       getOperation().emitError("aster-gpu-matmul-kernels: instruction '")
-          << instruction << "' is not mma.sync or mma.sync-emulated";
+          << instruction << "' is not mma.sync, mfma, mma.sync-emulated or "
+          << "mfma-emulated";
       return signalPassFailure();
     }
     for (auto kernel : getOperation().getOps<func::FuncOp>()) {

@@ -58,13 +58,12 @@ void mlir::aster::buildGPUBufferPipeline(OpPassManager &pm,
   addKernelBufferization(pm);
   // Strategies for kernel families, before the arenas (a strategy's
   // launch keeps its buffers live together).
-  // Tensor-core matmuls: mma.sync on NVIDIA; AMD's MFMA is not written
-  // yet, its matmuls take the generic strategy.
-  if (target.vendor == GPUVendor::NVIDIA) {
-    GPUMatmulKernelsOptions matmul;
-    matmul.instruction = emulated ? "mma.sync-emulated" : "mma.sync";
-    pm.addPass(createGPUMatmulKernels(matmul));
-  }
+  // Tensor-core matmuls: mma.sync on NVIDIA, MFMA on AMD.
+  GPUMatmulKernelsOptions matmul;
+  matmul.instruction =
+      std::string(target.vendor == GPUVendor::NVIDIA ? "mma.sync" : "mfma") +
+      (emulated ? "-emulated" : "");
+  pm.addPass(createGPUMatmulKernels(matmul));
   pm.addPass(createGPURowKernels());
   pm.addPass(createGPUElementwiseKernels());
   pm.addPass(createCanonicalizerPass());
@@ -84,6 +83,7 @@ void mlir::aster::buildGPULLVMPipeline(OpPassManager &pm,
   pm.addPass(createGPUHostMemory());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createGpuKernelOutliningPass());
+  pm.addNestedPass<gpu::GPUModuleOp>(createGPUAlignWorkgroupMemory());
   pm.addPass(createLowerAffinePass());
   // One stream per call of a host function, waited on when it returns.
   pm.addNestedPass<func::FuncOp>(createGpuAsyncRegionPass());
@@ -120,6 +120,14 @@ void mlir::aster::buildGPULLVMPipeline(OpPassManager &pm,
 }
 
 namespace {
+struct EmulationOptions : PassPipelineOptions<EmulationOptions> {
+  Option<std::string> chip{
+      *this, "chip",
+      llvm::cl::desc("The chip whose strategies (tile shapes, lanes per "
+                     "warp) are emulated"),
+      llvm::cl::init("sm_80")};
+};
+
 struct GPUPipelineOptions : PassPipelineOptions<GPUPipelineOptions> {
   Option<std::string> chip{*this, "chip",
                            llvm::cl::desc("sm_80, sm_90, gfx90a or gfx942"),
@@ -136,13 +144,19 @@ struct GPUPipelineOptions : PassPipelineOptions<GPUPipelineOptions> {
 } // namespace
 
 void mlir::aster::registerGPUPipeline() {
-  PassPipelineRegistration<>(
+  PassPipelineRegistration<EmulationOptions>(
       "aster-gpu-emulate-on-cpu",
       "The GPU strategies' code, run on the CPU: the GPU buffer pipeline, "
       "block code in phases (aster-gpu-emulate-blocks), then the CPU's "
       "lowering to LLVM (for checking strategies without a GPU)",
-      [](OpPassManager &pm) {
-        buildGPUBufferPipeline(pm, *gpuTarget("sm_80"), /*emulated=*/true);
+      [](OpPassManager &pm, const EmulationOptions &options) {
+        std::optional<GPUTarget> target = gpuTarget(options.chip);
+        if (!target) {
+          llvm::errs() << "aster-gpu-emulate-on-cpu: chip '" << options.chip
+                       << "' is not one of " << supportedGPUChips() << "\n";
+          return;
+        }
+        buildGPUBufferPipeline(pm, *target, /*emulated=*/true);
         pm.addPass(createGPUEmulateBlocks());
         buildCPULLVMPipeline(pm);
       });

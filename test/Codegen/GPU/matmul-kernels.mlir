@@ -1,5 +1,6 @@
 // RUN: aster-opt %s --aster-gpu-matmul-kernels --split-input-file | FileCheck %s
 // RUN: aster-opt %s --aster-gpu-matmul-kernels=instruction=mma.sync-emulated --split-input-file | FileCheck %s --check-prefix=EMU
+// RUN: aster-opt %s --aster-gpu-matmul-kernels=instruction=mfma --split-input-file | FileCheck %s --check-prefix=MFMA
 // RUN: not aster-opt %s --aster-gpu-matmul-kernels=instruction=wmma --split-input-file 2>&1 | FileCheck %s --check-prefix=BAD
 
 // x @ w + bias, bf16 operands, f32 accumulator, bf16 out (a linear layer
@@ -38,6 +39,17 @@
 // CHECK: gpu.barrier
 // CHECK-NOT: linalg.
 // CHECK: return
+// On AMD, with MFMA, 64-lane waves (256 threads), 16 x 16 instruction tiles (up
+// to 4 x 4 per wave), the [m][k] fragment one 8-byte read, the [k][n] one
+// four element reads; four accumulator rows per lane stored.
+// MFMA-LABEL: func.func private @linear_k0
+// MFMA: %[[C256:.*]] = arith.constant 256 : index
+// MFMA: gpu.launch {{.*}} threads({{.*}}) in (%{{.*}} = %[[C256]], {{.*}} workgroup(%[[A:.*]] : memref<128x40xbf16, #gpu.address_space<workgroup>>, %[[B:.*]] : memref<32x136xbf16, #gpu.address_space<workgroup>>, %{{.*}} : memref<4x16x68xf32, #gpu.address_space<workgroup>>)
+// MFMA: scf.for {{.*}} -> (vector<4xf32>,
+// MFMA:   vector.load %[[A]]{{.*}} {alignment = 8 : i64} : memref<128x40xbf16, #gpu.address_space<workgroup>>, vector<4xbf16>
+// MFMA-COUNT-4: memref.load %[[B]]
+// MFMA:   amdgpu.mfma 16x16x16 {{.*}} : vector<4xbf16>, vector<4xbf16>, vector<4xf32>
+// MFMA-LABEL: func.func private @grad_k0
 #a = affine_map<(m, n, k) -> (m, k)>
 #b = affine_map<(m, n, k) -> (k, n)>
 #c = affine_map<(m, n, k) -> (m, n)>
@@ -126,4 +138,4 @@ func.func private @f32_k0(%x: memref<8x16xf32>, %w: memref<16x8xf32>, %y: memref
   return
 }
 
-// BAD: instruction 'wmma' is not mma.sync or mma.sync-emulated
+// BAD: instruction 'wmma' is not mma.sync, mfma, mma.sync-emulated or mfma-emulated

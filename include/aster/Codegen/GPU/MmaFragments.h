@@ -12,7 +12,9 @@
 //   the CPU emulation of the strategy runs, so that the tiling, the
 //   staging and the epilogue are checked without a GPU;
 // - NVIDIA mma.sync m16n8k16 (`createMmaSyncFragments`, lib/Codegen/NVIDIA):
-//   ldmatrix fragments, nvvm.mma.sync, the accumulator four f32 per lane.
+//   ldmatrix fragments, nvvm.mma.sync, the accumulator four f32 per lane;
+// - AMD MFMA 16x16x16 (`createMfmaFragments`, lib/Codegen/AMD): 8-byte LDS
+//   loads, amdgpu.mfma, four f32 per lane of a 64-lane wave.
 //
 //===----------------------------------------------------------------------===//
 
@@ -57,6 +59,8 @@ std::unique_ptr<MmaFragments>
 createWarpVectorFragments(const MmaFragments &like);
 /// NVIDIA mma.sync.m16n8k16 with bf16 or f16 inputs (sm_80 and later).
 std::unique_ptr<MmaFragments> createMmaSyncFragments();
+/// AMD MFMA 16x16x16 with bf16 or f16 inputs (gfx90a, gfx942), wave64.
+std::unique_ptr<MmaFragments> createMfmaFragments();
 
 } // namespace mlir::aster
 
