@@ -496,11 +496,18 @@ struct ScatterAddToLinalg : OpRewritePattern<ScatterAddOp> {
     SmallVector<double> iota;
     for (int64_t i = 0; i < n; ++i)
       iota.push_back(i);
+    // 16-bit updates stay 16-bit, with a 16-bit one-hot (0 and 1 are
+    // exact): the products are exact either way and the sum is in f32, and
+    // the contraction is then one for tensor cores on GPUs.
+    Type ut = tensorType(op.getUpdates()).getElementType();
+    bool narrow = ut.isBF16() || ut.isF16();
+    Type operandType = narrow ? ut : o.f32();
     Value onehot = o.cast(
         o.compare(ComparePredicate::eq, idx,
                   o.constant(RankedTensorType::get({1, n}, it), iota)),
-        o.f32());
-    Value updates = o.reshape(o.f(op.getUpdates()), {outer, j, inner});
+        operandType);
+    Value updates = o.reshape(narrow ? op.getUpdates() : o.f(op.getUpdates()),
+                              {outer, j, inner});
     // result[o, n, i] = sum_j onehot[j, n] * updates[o, j, i].
     auto d = [&](int64_t i) { return getAffineDimExpr(i, context); };
     SmallVector<AffineMap> maps = {
@@ -520,7 +527,12 @@ struct ScatterAddToLinalg : OpRewritePattern<ScatterAddOp> {
         {utils::IteratorType::parallel, utils::IteratorType::parallel,
          utils::IteratorType::parallel, utils::IteratorType::reduction},
         [&](OpBuilder &b, Location l, ValueRange a) {
-          Value prod = arith::MulFOp::create(b, l, a[0], a[1]);
+          Value x = a[0], y = a[1];
+          if (narrow) {
+            x = arith::ExtFOp::create(b, l, b.getF32Type(), x);
+            y = arith::ExtFOp::create(b, l, b.getF32Type(), y);
+          }
+          Value prod = arith::MulFOp::create(b, l, x, y);
           linalg::YieldOp::create(b, l,
                                   arith::AddFOp::create(b, l, a[2], prod).getResult());
         });
