@@ -5,7 +5,9 @@ forward and training step in f32, forward and gradients in bf16, compiled
 with `aster-gpu-emulate-on-cpu` (the GPU buffer pipeline with its
 tensor-core matmul, row, elementwise and generic strategies, each launch
 run as a loop over blocks whose threads run phase by phase between
-barriers; the matmul instruction as whole tiles per lane). This checks
+barriers; the matmul instruction as whole tiles per lane, and for NVIDIA
+also as the real ldmatrix/mma.sync fragments with each lane's part of the
+warp's instructions emulated). This checks
 what the strategies compute (tiling, indexing, guards of partial blocks
 and rows, staging through shared memory, fused epilogues, recomputed
 intermediates, block reductions and their fold into the output) on every
@@ -83,8 +85,11 @@ for name, args, body, results in op_cases(rng):
             native.append(a.astype(cpu_run.NUMPY_OF[e]))
             inputs[i] = native[-1]
     want = ac.run(text, inputs)
-    # The matmuls also with AMD's shapes (MFMA 16x16x16, 64-lane waves).
-    chips = ("sm_80", "gfx90a") if "matmul" in name else ("sm_80",)
+    # The matmuls also with mma.sync's own fragments, lane by lane
+    # (ldmatrix and mma.sync emulated by their PTX definitions), and with
+    # AMD's shapes (MFMA 16x16x16, 64-lane waves).
+    chips = (("sm_80", "sm_80 lanes=true", "gfx90a") if "matmul" in name
+             else ("sm_80",))
     for chip in chips:
         so = cpu_run.compile_so(text, pipeline=PIPELINE + "=chip=" + chip)
         got = call_poisoned(so, "f", native, [(s, e) for _, s, e in results])

@@ -381,6 +381,13 @@ def GPUEmulateBlocks : Pass<"aster-gpu-emulate-blocks", "::mlir::ModuleOp"> {
     results) are kept per thread in arrays. Workgroup attributions become
     one buffer per launch (blocks run one after another). Private
     attributions and multi-dimensional launches are errors.
+
+    Warp-collective instructions (`nvgpu.ldmatrix`, `nvvm.mma.sync`
+    m16n8k16 bf16) end a phase: each lane stores its operands, and a lane's
+    result is computed, where a later phase uses it, from its warp's
+    operands by the instruction's definition in the PTX ISA (which lane
+    addresses which row, which lane holds which elements). This checks the
+    lane layout of the mma.sync fragments without a GPU.
   }];
   let dependentDialects = ["::mlir::memref::MemRefDialect", "::mlir::scf::SCFDialect",
                            "::mlir::vector::VectorDialect"];

@@ -18,6 +18,9 @@
 #include "aster/Codegen/Passes.h"
 
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
+#include "mlir/Dialect/NVGPU/IR/NVGPUDialect.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 
@@ -120,6 +123,149 @@ struct GPUEmulateBlocksPass
       return vector::ShapeCastOp::create(b, loc, vector, v);
     }
 
+    /// Each warp-collective op's per-lane operands (index, in op order).
+    DenseMap<std::pair<Operation *, unsigned>, Value> collectiveOperands;
+
+    static bool isWarpCollective(Operation *op) {
+      return isa<nvgpu::LdMatrixOp, NVVM::MmaOp>(op);
+    }
+
+    /// Lane `thread`'s result of a warp-collective op, from the operands its
+    /// warp's lanes stored, by the instruction's definition in the PTX ISA.
+    Value laneResult(OpBuilder &b, Operation *op, Value thread) {
+      auto c = [&](int64_t v) -> Value {
+        return arith::ConstantIndexOp::create(b, loc, v);
+      };
+      auto add = [&](Value x, Value y) -> Value {
+        return arith::AddIOp::create(b, loc, x, y);
+      };
+      Value lane = arith::RemUIOp::create(b, loc, thread, c(32));
+      Value warpBase = arith::SubIOp::create(b, loc, thread, lane);
+      Value group = arith::DivUIOp::create(b, loc, lane, c(4));
+      Value quad = arith::RemUIOp::create(b, loc, lane, c(4));
+      auto operandOf = [&](unsigned i, Value sourceLane) -> Value {
+        return memref::LoadOp::create(b, loc, collectiveOperands[{op, i}],
+                                      add(warpBase, sourceLane));
+      };
+      if (auto ld = dyn_cast<nvgpu::LdMatrixOp>(op)) {
+        // Matrix q's row r is at the address lane 8q + r gives; without
+        // .trans lane l gets row l / 4, columns 2 (l % 4) and + 1, with
+        // .trans column l / 4 of rows 2 (l % 4) and + 1.
+        Value tiles = ld.getSrcMemref();
+        if (ld.getIndices().size() != 2)
+          return ld.emitError("ldmatrix of a rank-2 buffer only is emulated"),
+                 Value();
+        Value shared = fixedShared.lookupOrDefault(tiles);
+        SmallVector<Value> elements;
+        for (int64_t q = 0; q < ld.getNumTiles(); ++q)
+          for (int64_t h = 0; h < 2; ++h) {
+            Value rowLane =
+                ld.getTranspose()
+                    ? add(c(8 * q + h), arith::MulIOp::create(b, loc, quad, c(2)))
+                    : add(c(8 * q), group);
+            Value r = operandOf(1, rowLane), col = operandOf(2, rowLane);
+            col = ld.getTranspose()
+                      ? add(col, group)
+                      : add(col, add(arith::MulIOp::create(b, loc, quad, c(2)),
+                                     c(h)));
+            // As 16-bit integers: a CPU has no bf16 registers (building a
+            // bf16 vector from scalars would need soft-float conversions).
+            Type element = cast<MemRefType>(shared.getType()).getElementType();
+            Value one = vector::LoadOp::create(
+                b, loc, VectorType::get({1}, element), shared,
+                ValueRange{r, col});
+            Value bits = vector::BitCastOp::create(
+                b, loc, VectorType::get({1}, b.getI16Type()), one);
+            elements.push_back(vector::ExtractOp::create(b, loc, bits, 0));
+          }
+        auto type = cast<VectorType>(ld.getResult().getType());
+        Value flat = vector::FromElementsOp::create(
+            b, loc, VectorType::get({type.getNumElements()}, b.getI16Type()),
+            elements);
+        flat = vector::BitCastOp::create(
+            b, loc,
+            VectorType::get({type.getNumElements()}, type.getElementType()),
+            flat);
+        return vector::ShapeCastOp::create(b, loc, type, flat);
+      }
+      auto mma = cast<NVVM::MmaOp>(op);
+      if (mma.getShapeAttr().getM() != 16 || mma.getShapeAttr().getN() != 8 ||
+          mma.getShapeAttr().getK() != 16 ||
+          mma.getMultiplicandAPtxType() != NVVM::MMATypes::bf16 ||
+          mma.getOperandA().size() != 4 || mma.getOperandB().size() != 2)
+        return mma.emitError("only mma.sync m16n8k16 with bf16 is emulated"),
+               Value();
+      // Operands: A's four registers, B's two, C's four, in op order.
+      auto element = [&](unsigned firstOperand, Value sourceLane, Value reg,
+                         Value k) -> Value {
+        // Register `reg` of the lane (operand firstOperand + reg), the
+        // bf16 half k % 2 of it, as f32.
+        Type i32 = b.getI32Type();
+        Value bits = arith::ConstantIntOp::create(b, loc, i32, 0);
+        for (unsigned r = 0; r < 4; ++r) {
+          auto key = std::make_pair(op, firstOperand + r);
+          if (!collectiveOperands.count(key) ||
+              (firstOperand == 4 && r >= 2))
+            continue;
+          Value is = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq,
+                                           reg, c(r));
+          bits = arith::SelectOp::create(b, loc, is,
+                                         operandOf(firstOperand + r, sourceLane),
+                                         bits);
+        }
+        Value odd = arith::CmpIOp::create(
+            b, loc, arith::CmpIPredicate::eq,
+            arith::RemUIOp::create(b, loc, k, c(2)), c(1));
+        Value high = arith::AndIOp::create(
+            b, loc, bits,
+            arith::ConstantIntOp::create(b, loc, i32, 0xFFFF0000LL));
+        Value low = arith::ShLIOp::create(
+            b, loc, bits, arith::ConstantIntOp::create(b, loc, i32, 16));
+        return arith::BitcastOp::create(
+            b, loc, b.getF32Type(),
+            arith::SelectOp::create(b, loc, odd, high, low));
+      };
+      SmallVector<Value> d;
+      for (int64_t i = 0; i < 4; ++i) {
+        Value row = add(group, c(8 * (i / 2)));
+        Value col = add(arith::MulIOp::create(b, loc, quad, c(2)), c(i % 2));
+        Value init = operandOf(6 + i, lane);
+        auto loop = scf::ForOp::create(b, loc, c(0), c(16), c(1),
+                                       ValueRange{init});
+        OpBuilder::InsertionGuard guard(b);
+        b.setInsertionPointToStart(loop.getBody());
+        Value k = loop.getInductionVar();
+        Value kLow = arith::DivUIOp::create(
+            b, loc, arith::RemUIOp::create(b, loc, k, c(8)), c(2));
+        Value kHigh = arith::DivUIOp::create(b, loc, k, c(8));
+        // A[row][k]: lane (row % 8) * 4 + (k % 8) / 2, register
+        // row / 8 + 2 (k / 8); B[k][col]: lane col * 4 + (k % 8) / 2,
+        // register k / 8.
+        Value aLane = add(arith::MulIOp::create(
+                              b, loc, arith::RemUIOp::create(b, loc, row, c(8)),
+                              c(4)),
+                          kLow);
+        Value aReg = add(arith::DivUIOp::create(b, loc, row, c(8)),
+                         arith::MulIOp::create(b, loc, kHigh, c(2)));
+        Value bLane = add(arith::MulIOp::create(b, loc, col, c(4)), kLow);
+        Value product = arith::MulFOp::create(
+            b, loc, element(0, aLane, aReg, k), element(4, bLane, kHigh, k));
+        Value sum = arith::AddFOp::create(b, loc, loop.getRegionIterArgs()[0],
+                                          product);
+        scf::YieldOp::create(b, loc, sum);
+        b.setInsertionPointAfter(loop);
+        d.push_back(loop.getResult(0));
+      }
+      Value result = LLVM::PoisonOp::create(b, loc, mma.getResult().getType());
+      for (int64_t i = 0; i < 4; ++i)
+        result = LLVM::InsertValueOp::create(b, loc, result, d[i], i);
+      return result;
+    }
+
+    /// Shared memory as the emulation has it (workgroup attribution ->
+    /// its buffer).
+    IRMapping fixedShared;
+
     bool insideLaunch(Operation *op) {
       return launch.getBody().isAncestor(op->getParentRegion());
     }
@@ -170,6 +316,13 @@ struct GPUEmulateBlocksPass
           mapping.map(v, fold.getResult(0));
           return success();
         }
+        if (isWarpCollective(def)) {
+          Value lane = laneResult(inner, def, thread);
+          if (!lane)
+            return failure();
+          mapping.map(v, lane);
+          return success();
+        }
         if (!isMemoryEffectFree(def) || def->getNumRegions())
           return def->emitError("value used across a barrier is not "
                                 "recomputable");
@@ -194,6 +347,18 @@ struct GPUEmulateBlocksPass
                                   partials[reduce], thread);
           continue;
         }
+        if (isWarpCollective(op)) {
+          // Each lane's operands, for the lanes of its warp to read.
+          for (auto [i, operand] : llvm::enumerate(op->getOperands())) {
+            if (isa<MemRefType>(operand.getType()))
+              continue;
+            Value array = collectiveOperands[{op, (unsigned)i}];
+            memref::StoreOp::create(inner, loc,
+                                    mapping.lookupOrDefault(operand), array,
+                                    thread);
+          }
+          continue;
+        }
         inner.clone(*op, mapping);
       }
       for (auto [value, array] : keep) {
@@ -214,7 +379,8 @@ struct GPUEmulateBlocksPass
         return it->second;
       Operation *def = v.getDefiningOp();
       bool result = true;
-      if (def && insideLaunch(def) && !isa<gpu::AllReduceOp>(def)) {
+      if (def && insideLaunch(def) && !isa<gpu::AllReduceOp>(def) &&
+          !isWarpCollective(def)) {
         result = isMemoryEffectFree(def) && def->getNumRegions() == 0 &&
                  llvm::all_of(def->getOperands(),
                               [&](Value operand) { return recomputable(operand); });
@@ -255,13 +421,19 @@ struct GPUEmulateBlocksPass
           continue;
         }
         steps.back().phase.push_back(op);
-        if (isa<gpu::AllReduceOp>(op))
+        if (isWarpCollective(op)) {
+          for (auto [i, operand] : llvm::enumerate(op->getOperands()))
+            if (!isa<MemRefType>(operand.getType()))
+              collectiveOperands[{op, (unsigned)i}] = memref::AllocOp::create(
+                  *outer, loc, MemRefType::get({threads}, operand.getType()));
+        }
+        if (isa<gpu::AllReduceOp>(op) || isWarpCollective(op))
           steps.emplace_back();
       }
       for (Step &step : steps) {
         DenseSet<Operation *> members(step.phase.begin(), step.phase.end());
         for (Operation *op : step.phase) {
-          if (isa<gpu::AllReduceOp>(op))
+          if (isa<gpu::AllReduceOp>(op) || isWarpCollective(op))
             continue;
           for (Value v : op->getResults()) {
             bool crosses = llvm::any_of(v.getUsers(), [&](Operation *user) {
@@ -356,11 +528,11 @@ struct GPUEmulateBlocksPass
     for (BlockArgument shared : launch.getWorkgroupAttributions()) {
       auto type = cast<MemRefType>(shared.getType());
       // 16-byte aligned, as on the GPU (aster-gpu-align-workgroup-memory).
-      fixed.map(shared, memref::AllocaOp::create(
-                            b, loc,
-                            MemRefType::get(type.getShape(),
-                                            type.getElementType()),
-                            b.getI64IntegerAttr(16)));
+      Value buffer = memref::AllocaOp::create(
+          b, loc, MemRefType::get(type.getShape(), type.getElementType()),
+          b.getI64IntegerAttr(16));
+      emu.fixedShared.map(shared, buffer);
+      fixed.map(shared, buffer);
     }
     auto blocks = scf::ForOp::create(
         b, loc, emu.zero, arith::ConstantIndexOp::create(b, loc, *grid),

@@ -126,6 +126,12 @@ struct EmulationOptions : PassPipelineOptions<EmulationOptions> {
       llvm::cl::desc("The chip whose strategies (tile shapes, lanes per "
                      "warp) are emulated"),
       llvm::cl::init("sm_80")};
+  Option<bool> lanes{
+      *this, "lanes",
+      llvm::cl::desc("Matmuls with the chip's own fragments (ldmatrix, "
+                     "mma.sync), each lane's part of the warp's instructions "
+                     "emulated, instead of whole tiles per lane (NVIDIA)"),
+      llvm::cl::init(false)};
 };
 
 struct GPUPipelineOptions : PassPipelineOptions<GPUPipelineOptions> {
@@ -156,7 +162,7 @@ void mlir::aster::registerGPUPipeline() {
                        << "' is not one of " << supportedGPUChips() << "\n";
           return;
         }
-        buildGPUBufferPipeline(pm, *target, /*emulated=*/true);
+        buildGPUBufferPipeline(pm, *target, /*emulated=*/!options.lanes);
         pm.addPass(createGPUEmulateBlocks());
         buildCPULLVMPipeline(pm);
       });
