@@ -1,4 +1,4 @@
-// RUN: aster-opt %s --aster-gpu-emulate-blocks | FileCheck %s
+// RUN: aster-opt %s --aster-gpu-emulate-blocks --split-input-file | FileCheck %s
 
 // A launch of 3 blocks of 4 threads, as loops: over the blocks, then one
 // loop over the threads per phase (the barrier and the all-reduce end
@@ -31,6 +31,44 @@ func.func @k(%x: memref<3x4xf32>, %y: memref<3xf32>) {
       memref.store %s, %y[%b] : memref<3xf32>
     }
     gpu.barrier
+    gpu.terminator
+  }
+  return
+}
+
+// -----
+
+// A warp-collective ldmatrix (two 8x8 matrices, transposed) ends its
+// phase: each lane stores its row address (two indices); where a later
+// phase uses the result, each lane reads the addresses of the lanes that
+// hold its rows (lanes 2 (l % 4) and + 1 of each matrix, for .trans) and
+// loads its elements from the shared buffer (as 16-bit integers).
+// CHECK-LABEL: func.func @ldmatrix
+// CHECK-DAG: %[[ROWS:.*]] = memref.alloc() : memref<32xindex>
+// CHECK-DAG: %[[COLS:.*]] = memref.alloc() : memref<32xindex>
+// CHECK-DAG: %[[SHARED:.*]] = memref.alloca() {alignment = 16 : i64} : memref<16x8xbf16>
+// CHECK: scf.for %[[B:[a-z0-9]+]] =
+// CHECK:   scf.for %[[T:[a-z0-9]+]] =
+// CHECK:     memref.store %{{.*}}, %[[ROWS]][%[[T]]]
+// CHECK:     memref.store %{{.*}}, %[[COLS]][%[[T]]]
+// CHECK:   scf.for %[[T2:[a-z0-9]+]] =
+// CHECK:     memref.load %[[ROWS]]
+// CHECK:     memref.load %[[COLS]]
+// CHECK:     vector.load %[[SHARED]]
+// CHECK:     vector.bitcast %{{.*}} : vector<1xbf16> to vector<1xi16>
+// CHECK:     vector.bitcast %{{.*}} : vector<4xi16> to vector<4xbf16>
+// CHECK:     vector.shape_cast %{{.*}} : vector<4xbf16> to vector<2x2xbf16>
+// CHECK-NOT: nvgpu.ldmatrix
+func.func @ldmatrix(%y: memref<32x2x2xbf16>) {
+  %c1 = arith.constant 1 : index
+  %c32 = arith.constant 32 : index
+  gpu.launch blocks(%b, %b1, %b2) in (%g0 = %c1, %g1 = %c1, %g2 = %c1) threads(%t, %t1, %t2) in (%s0 = %c32, %s1 = %c1, %s2 = %c1)
+      workgroup(%tile : memref<16x8xbf16, #gpu.address_space<workgroup>>) {
+    %c0 = arith.constant 0 : index
+    %c16 = arith.constant 16 : index
+    %row = arith.remui %t, %c16 : index
+    %m = nvgpu.ldmatrix %tile[%row, %c0] {numTiles = 2 : i32, transpose = true} : memref<16x8xbf16, #gpu.address_space<workgroup>> -> vector<2x2xbf16>
+    vector.transfer_write %m, %y[%t, %c0, %c0] {in_bounds = [true, true]} : vector<2x2xbf16>, memref<32x2x2xbf16>
     gpu.terminator
   }
   return
