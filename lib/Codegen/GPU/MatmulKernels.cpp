@@ -35,8 +35,6 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
-#include "mlir/Interfaces/SideEffectInterfaces.h"
-#include "mlir/Interfaces/ViewLikeInterface.h"
 #include "mlir/IR/Matchers.h"
 
 namespace mlir::aster {
@@ -310,20 +308,10 @@ struct MatmulEmitter {
 LogicalResult GPUMatmulKernelsPass::rewrite(func::FuncOp kernel,
                                             const MmaFragments &mma) {
   Block &body = kernel.getBody().front();
-  copiesToLinalg(body);
-  SmallVector<linalg::LinalgOp> linalgOps;
-  for (Operation &op : body) {
-    if (auto l = dyn_cast<linalg::LinalgOp>(op)) {
-      if (!l.hasPureBufferSemantics())
-        return failure();
-      linalgOps.push_back(l);
-      continue;
-    }
-    if (!isa<memref::AllocOp, memref::GetGlobalOp, ViewLikeOpInterface,
-             func::ReturnOp>(op) &&
-        !isMemoryEffectFree(&op))
-      return failure();
-  }
+  FailureOr<SmallVector<linalg::LinalgOp>> kernelOps = kernelLinalgOps(body);
+  if (failed(kernelOps))
+    return failure();
+  SmallVector<linalg::LinalgOp> &linalgOps = *kernelOps;
   // fill(0) of the accumulator, the contraction, elementwise ops.
   if (linalgOps.size() < 2)
     return failure();

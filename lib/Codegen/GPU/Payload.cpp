@@ -7,7 +7,9 @@
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "mlir/Interfaces/ViewLikeInterface.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 
 using namespace mlir;
 using namespace mlir::aster;
@@ -20,13 +22,28 @@ FailureOr<linalg::GenericOp> mlir::aster::asGeneric(RewriterBase &rewriter,
   return linalg::generalizeNamedOp(rewriter, op);
 }
 
-void mlir::aster::copiesToLinalg(Block &body) {
+FailureOr<SmallVector<linalg::LinalgOp>>
+mlir::aster::kernelLinalgOps(Block &body) {
   for (auto copy : llvm::make_early_inc_range(body.getOps<memref::CopyOp>())) {
     OpBuilder b(copy);
     linalg::CopyOp::create(b, copy.getLoc(), copy.getSource(),
                            copy.getTarget());
     copy.erase();
   }
+  SmallVector<linalg::LinalgOp> linalgOps;
+  for (Operation &op : body) {
+    if (auto l = dyn_cast<linalg::LinalgOp>(op)) {
+      if (!l.hasPureBufferSemantics())
+        return failure();
+      linalgOps.push_back(l);
+      continue;
+    }
+    if (!isa<memref::AllocOp, memref::GetGlobalOp, ViewLikeOpInterface,
+             func::ReturnOp>(op) &&
+        !isMemoryEffectFree(&op))
+      return failure();
+  }
+  return linalgOps;
 }
 
 Value mlir::aster::bufferRoot(Value v) {

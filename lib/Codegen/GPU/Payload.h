@@ -92,10 +92,12 @@ int64_t vectorLanes(ArrayRef<Type> types, int64_t size);
 FailureOr<linalg::GenericOp> asGeneric(RewriterBase &rewriter,
                                        linalg::LinalgOp op);
 
-/// Bufferization's copies in `body` (of a filled buffer into a fresh one,
-/// of a result into its out parameter) as linalg.copy: ops of the kernel
-/// like the others.
-void copiesToLinalg(Block &body);
+/// The linalg ops of a kernel function's `body`, in order, when the rest
+/// of it is allocations, views and pure ops (a strategy can replace the
+/// linalg ops with a launch); failure otherwise. Bufferization's copies (of
+/// a filled buffer into a fresh one, of a result into its out parameter)
+/// are first rewritten as linalg.copy, ops of the kernel like the others.
+FailureOr<SmallVector<linalg::LinalgOp>> kernelLinalgOps(Block &body);
 
 /// The buffer a view reads, through view-like ops.
 Value bufferRoot(Value v);

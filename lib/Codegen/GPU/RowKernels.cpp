@@ -17,8 +17,6 @@
 #include "Payload.h"
 
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
-#include "mlir/Interfaces/SideEffectInterfaces.h"
-#include "mlir/Interfaces/ViewLikeInterface.h"
 #include "llvm/ADT/TypeSwitch.h"
 
 namespace mlir::aster {
@@ -93,20 +91,10 @@ struct GPURowKernelsPass
   /// the generic strategy otherwise.
   LogicalResult rewrite(func::FuncOp kernel) {
     Block &body = kernel.getBody().front();
-    copiesToLinalg(body);
-    SmallVector<linalg::LinalgOp> linalgOps;
-    for (Operation &op : body) {
-      if (auto l = dyn_cast<linalg::LinalgOp>(op)) {
-        if (!l.hasPureBufferSemantics())
-          return failure();
-        linalgOps.push_back(l);
-        continue;
-      }
-      if (!isa<memref::AllocOp, memref::GetGlobalOp, ViewLikeOpInterface,
-               func::ReturnOp>(op) &&
-          !isMemoryEffectFree(&op))
-        return failure();
-    }
+    FailureOr<SmallVector<linalg::LinalgOp>> found = kernelLinalgOps(body);
+    if (failed(found))
+      return failure();
+    SmallVector<linalg::LinalgOp> &linalgOps = *found;
     if (linalgOps.empty())
       return failure();
     // The rows: the leading parallel loops every op shares.
