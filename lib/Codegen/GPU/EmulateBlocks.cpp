@@ -132,7 +132,8 @@ struct GPUEmulateBlocksPass
 
     /// Lane `thread`'s result of a warp-collective op, from the operands its
     /// warp's lanes stored, by the instruction's definition in the PTX ISA.
-    Value laneResult(OpBuilder &b, Operation *op, Value thread) {
+    Value laneResult(OpBuilder &b, const IRMapping &mapping, Operation *op,
+                     Value thread) {
       auto c = [&](int64_t v) -> Value {
         return arith::ConstantIndexOp::create(b, loc, v);
       };
@@ -155,7 +156,7 @@ struct GPUEmulateBlocksPass
         if (ld.getIndices().size() != 2)
           return ld.emitError("ldmatrix of a rank-2 buffer only is emulated"),
                  Value();
-        Value shared = fixedShared.lookupOrDefault(tiles);
+        Value shared = mapping.lookup(tiles);
         SmallVector<Value> elements;
         for (int64_t q = 0; q < ld.getNumTiles(); ++q)
           for (int64_t h = 0; h < 2; ++h) {
@@ -196,17 +197,13 @@ struct GPUEmulateBlocksPass
         return mma.emitError("only mma.sync m16n8k16 with bf16 is emulated"),
                Value();
       // Operands: A's four registers, B's two, C's four, in op order.
-      auto element = [&](unsigned firstOperand, Value sourceLane, Value reg,
-                         Value k) -> Value {
-        // Register `reg` of the lane (operand firstOperand + reg), the
-        // bf16 half k % 2 of it, as f32.
+      auto element = [&](unsigned firstOperand, unsigned registers,
+                         Value sourceLane, Value reg, Value k) -> Value {
+        // Register `reg` (of `registers`, operands firstOperand on) of the
+        // lane, the bf16 half k % 2 of it, as f32.
         Type i32 = b.getI32Type();
         Value bits = arith::ConstantIntOp::create(b, loc, i32, 0);
-        for (unsigned r = 0; r < 4; ++r) {
-          auto key = std::make_pair(op, firstOperand + r);
-          if (!collectiveOperands.count(key) ||
-              (firstOperand == 4 && r >= 2))
-            continue;
+        for (unsigned r = 0; r < registers; ++r) {
           Value is = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq,
                                            reg, c(r));
           bits = arith::SelectOp::create(b, loc, is,
@@ -249,7 +246,7 @@ struct GPUEmulateBlocksPass
                          arith::MulIOp::create(b, loc, kHigh, c(2)));
         Value bLane = add(arith::MulIOp::create(b, loc, col, c(4)), kLow);
         Value product = arith::MulFOp::create(
-            b, loc, element(0, aLane, aReg, k), element(4, bLane, kHigh, k));
+            b, loc, element(0, 4, aLane, aReg, k), element(4, 2, bLane, kHigh, k));
         Value sum = arith::AddFOp::create(b, loc, loop.getRegionIterArgs()[0],
                                           product);
         scf::YieldOp::create(b, loc, sum);
@@ -261,10 +258,6 @@ struct GPUEmulateBlocksPass
         result = LLVM::InsertValueOp::create(b, loc, result, d[i], i);
       return result;
     }
-
-    /// Shared memory as the emulation has it (workgroup attribution ->
-    /// its buffer).
-    IRMapping fixedShared;
 
     bool insideLaunch(Operation *op) {
       return launch.getBody().isAncestor(op->getParentRegion());
@@ -317,7 +310,7 @@ struct GPUEmulateBlocksPass
           return success();
         }
         if (isWarpCollective(def)) {
-          Value lane = laneResult(inner, def, thread);
+          Value lane = laneResult(inner, mapping, def, thread);
           if (!lane)
             return failure();
           mapping.map(v, lane);
@@ -528,11 +521,11 @@ struct GPUEmulateBlocksPass
     for (BlockArgument shared : launch.getWorkgroupAttributions()) {
       auto type = cast<MemRefType>(shared.getType());
       // 16-byte aligned, as on the GPU (aster-gpu-align-workgroup-memory).
-      Value buffer = memref::AllocaOp::create(
-          b, loc, MemRefType::get(type.getShape(), type.getElementType()),
-          b.getI64IntegerAttr(16));
-      emu.fixedShared.map(shared, buffer);
-      fixed.map(shared, buffer);
+      fixed.map(shared, memref::AllocaOp::create(
+                            b, loc,
+                            MemRefType::get(type.getShape(),
+                                            type.getElementType()),
+                            b.getI64IntegerAttr(16)));
     }
     auto blocks = scf::ForOp::create(
         b, loc, emu.zero, arith::ConstantIndexOp::create(b, loc, *grid),

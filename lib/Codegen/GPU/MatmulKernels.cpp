@@ -136,17 +136,6 @@ std::optional<Contraction> matchContraction(linalg::GenericOp op) {
   return con;
 }
 
-/// The buffers a kernel writes, by root, with the indices (in `ops`) of
-/// their writers.
-DenseMap<Value, SmallVector<unsigned>>
-writersOf(ArrayRef<linalg::GenericOp> ops) {
-  DenseMap<Value, SmallVector<unsigned>> writers;
-  for (unsigned i = 0; i < ops.size(); ++i)
-    for (Value init : linalg::GenericOp(ops[i]).getDpsInits())
-      writers[bufferRoot(init)].push_back(i);
-  return writers;
-}
-
 struct GPUMatmulKernelsPass
     : mlir::aster::impl::GPUMatmulKernelsBase<GPUMatmulKernelsPass> {
   using GPUMatmulKernelsBase::GPUMatmulKernelsBase;

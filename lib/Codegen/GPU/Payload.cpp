@@ -46,6 +46,15 @@ mlir::aster::kernelLinalgOps(Block &body) {
   return linalgOps;
 }
 
+DenseMap<Value, SmallVector<unsigned>>
+mlir::aster::writersOf(ArrayRef<linalg::GenericOp> ops) {
+  DenseMap<Value, SmallVector<unsigned>> writers;
+  for (unsigned i = 0; i < ops.size(); ++i)
+    for (Value init : linalg::GenericOp(ops[i]).getDpsInits())
+      writers[bufferRoot(init)].push_back(i);
+  return writers;
+}
+
 Value mlir::aster::bufferRoot(Value v) {
   while (Operation *def = v.getDefiningOp()) {
     auto view = dyn_cast<ViewLikeOpInterface>(def);

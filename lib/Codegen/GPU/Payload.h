@@ -99,6 +99,11 @@ FailureOr<linalg::GenericOp> asGeneric(RewriterBase &rewriter,
 /// are first rewritten as linalg.copy, ops of the kernel like the others.
 FailureOr<SmallVector<linalg::LinalgOp>> kernelLinalgOps(Block &body);
 
+/// The buffers `ops` write, by root, with the indices (in `ops`) of their
+/// writers.
+DenseMap<Value, SmallVector<unsigned>>
+writersOf(ArrayRef<linalg::GenericOp> ops);
+
 /// The buffer a view reads, through view-like ops.
 Value bufferRoot(Value v);
 

@@ -151,10 +151,10 @@ struct GPURowKernelsPass
 
     // What each op writes, by buffer; a block works on its own rows only,
     // so a buffer the kernel writes must be read at the reader's rows.
-    DenseMap<Value, SmallVector<unsigned>> writers;
-    for (auto [i, r] : llvm::enumerate(plan))
-      for (OpOperand &init : r.op.getDpsInitsMutable())
-        writers[bufferRoot(init.get())].push_back(i);
+    SmallVector<linalg::GenericOp> planOps;
+    for (RowOp &r : plan)
+      planOps.push_back(r.op);
+    DenseMap<Value, SmallVector<unsigned>> writers = writersOf(planOps);
     for (RowOp &r : plan)
       for (OpOperand *input : r.op.getDpsInputOperands()) {
         if (!isa<MemRefType>(input->get().getType()) ||
