@@ -294,6 +294,53 @@ def GPUMatmulKernels : Pass<"aster-gpu-matmul-kernels", "::mlir::ModuleOp"> {
   ];
 }
 
+def GPUAttentionKernels : Pass<"aster-gpu-attention-kernels", "::mlir::ModuleOp"> {
+  let summary = "Flash attention forward on tensor cores, one launch per op";
+  let description = [{
+    Runs on aster IR, first in the GPU buffer pipeline (before
+    `convert-aster-to-linalg` would spell attention out as matmuls and a
+    softmax). Each `aster.attention` and `aster.attention_fwd` without a
+    mask, with static shapes, bf16 or f16 query, key and value, and head
+    dimensions that are multiples of 16 and fit shared memory becomes a
+    call of a private kernel function (`aster.kernel = "attention"`)
+    whose body is one `gpu.launch` (FlashAttention-2's forward):
+    - a block per (batch, head, 64 query rows), four warps of 16 rows;
+      heavy causal blocks (late query rows) are launched first;
+    - the block's query rows are copied to shared memory once and each
+      warp keeps its query fragments in registers;
+    - per block of BK keys (64, 32 or 16: the largest that fits in
+      `shared-memory` bytes), keys and values are copied to shared memory
+      with 16-byte accesses (rows past the sequence as zeros), each warp
+      multiplies its scores S = Q K^T on tensor cores into shared memory,
+      one lane per query row applies the scale and the causal and length
+      masks, updates the running max and sum, and writes P = exp(S - max)
+      in the input type and the row's correction factor; each warp
+      rescales its output accumulators by the correction and adds P V,
+      the accumulators in registers across the key loop;
+    - the output is divided by the running sum and stored through shared
+      memory in the result type; `attention_fwd`'s log-sum-exp is
+      max + log(sum).
+    Grouped-query heads read key and value head `h / (Hq / Hkv)`; causal
+    attention is top-left aligned and stops at the block's last key.
+    `instruction` picks the fragments as in `aster-gpu-matmul-kernels`.
+    Other attention ops are left to `convert-aster-to-linalg`.
+  }];
+  let options = [
+    Option<"instruction", "instruction", "std::string", "\"mma.sync\"",
+           "mma.sync, mfma, mma.sync-emulated or mfma-emulated">,
+    Option<"sharedMemory", "shared-memory", "int64_t", "48 * 1024",
+           "Bytes of shared memory a block may use">
+  ];
+  let dependentDialects = [
+    "::mlir::bufferization::BufferizationDialect",
+    "::mlir::func::FuncDialect", "::mlir::gpu::GPUDialect",
+    "::mlir::scf::SCFDialect", "::mlir::math::MathDialect",
+    "::mlir::vector::VectorDialect", "::mlir::nvgpu::NVGPUDialect",
+    "::mlir::NVVM::NVVMDialect", "::mlir::LLVM::LLVMDialect",
+    "::mlir::amdgpu::AMDGPUDialect", "::mlir::memref::MemRefDialect"
+  ];
+}
+
 def GPUElementwiseKernels : Pass<"aster-gpu-elementwise-kernels", "::mlir::ModuleOp"> {
   let summary = "Elementwise ops on the GPU: 16-byte vector accesses, grid-stride";
   let description = [{

@@ -99,6 +99,22 @@ public:
                               staging, ValueRange{warp, r, c});
     }
   }
+
+  Value scaleRows(OpBuilder &b, Location loc, Value acc, Value scales,
+                  Value row, Value lane) const override {
+    // Element i is in row 4 * (l / 16) + i.
+    Value quad = split(b, loc, lane).second;
+    SmallVector<Value> scaled;
+    for (int64_t i = 0; i < 4; ++i) {
+      Value r = arith::AddIOp::create(
+          b, loc, row,
+          arith::AddIOp::create(b, loc, quad, constant(b, loc, i)));
+      scaled.push_back(arith::MulFOp::create(
+          b, loc, vector::ExtractOp::create(b, loc, acc, i),
+          memref::LoadOp::create(b, loc, scales, ValueRange{r})));
+    }
+    return vector::FromElementsOp::create(b, loc, acc.getType(), scaled);
+  }
 };
 
 } // namespace

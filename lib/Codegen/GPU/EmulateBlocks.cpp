@@ -450,17 +450,42 @@ struct GPUEmulateBlocksPass
       return success();
     }
 
+    /// Whether `v` is the same in every thread of a block: from outside
+    /// the launch, fixed per block, or pure arithmetic on such values.
+    bool uniform(const IRMapping &fixed, Value v) {
+      if (fixed.contains(v))
+        return true;
+      Operation *def = v.getDefiningOp();
+      if (!def)
+        return !launch.getBody().isAncestor(
+            cast<BlockArgument>(v).getOwner()->getParent());
+      if (!insideLaunch(def))
+        return true;
+      return isMemoryEffectFree(def) && def->getNumRegions() == 0 &&
+             llvm::all_of(def->getOperands(),
+                          [&](Value operand) { return uniform(fixed, operand); });
+    }
+    /// A uniform `v` computed at `b` (its pure producers cloned).
+    Value materializeUniform(OpBuilder &b, IRMapping &mapping, Value v) {
+      if (mapping.contains(v))
+        return mapping.lookup(v);
+      Operation *def = v.getDefiningOp();
+      if (!def || !insideLaunch(def))
+        return v;
+      for (Value operand : def->getOperands())
+        materializeUniform(b, mapping, operand);
+      return b.clone(*def, mapping)->getResult(cast<OpResult>(v).getResultNumber());
+    }
+
     LogicalResult runLoop(OpBuilder &b, const IRMapping &fixed,
                           scf::ForOp loop) {
-      // Bounds the same for every thread of the block.
+      // Bounds the same for every thread of the block (computed from the
+      // block id, say a causal attention block's last key).
       for (Value bound : {loop.getLowerBound(), loop.getUpperBound(),
-                          loop.getStep()}) {
-        Operation *def = bound.getDefiningOp();
-        if (def && insideLaunch(def) && !fixed.contains(bound) &&
-            !isa<arith::ConstantOp>(def))
-          return loop.emitError("a loop with barriers whose bounds are not "
-                                "constants");
-      }
+                          loop.getStep()})
+        if (!uniform(fixed, bound))
+          return loop.emitError("a loop with barriers whose bounds differ "
+                                "between the threads of a block");
       SmallVector<std::pair<Value, Value>> inits, yields;
       auto yield = cast<scf::YieldOp>(loop.getBody()->getTerminator());
       for (auto [init, arg, result, next] :
@@ -474,11 +499,9 @@ struct GPUEmulateBlocksPass
       }
       if (failed(runPhase(b, fixed, {}, inits)))
         return failure();
-      auto bound = [&](Value v) -> Value {
-        if (Operation *def = v.getDefiningOp();
-            def && insideLaunch(def) && !fixed.contains(v))
-          return b.clone(*def)->getResult(0);
-        return fixed.lookupOrDefault(v);
+      IRMapping boundMapping = fixed;
+      auto bound = [&](Value v) {
+        return materializeUniform(b, boundMapping, v);
       };
       auto copy = scf::ForOp::create(b, loc, bound(loop.getLowerBound()),
                                      bound(loop.getUpperBound()),

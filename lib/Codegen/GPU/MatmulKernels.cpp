@@ -141,16 +141,8 @@ struct GPUMatmulKernelsPass
   using GPUMatmulKernelsBase::GPUMatmulKernelsBase;
 
   void runOnOperation() override {
-    std::unique_ptr<MmaFragments> fragments;
-    if (instruction == "mma.sync")
-      fragments = createMmaSyncFragments();
-    else if (instruction == "mfma")
-      fragments = createMfmaFragments();
-    else if (instruction == "mma.sync-emulated")
-      fragments = createWarpVectorFragments(*createMmaSyncFragments());
-    else if (instruction == "mfma-emulated")
-      fragments = createWarpVectorFragments(*createMfmaFragments());
-    else {
+    std::unique_ptr<MmaFragments> fragments = createFragmentsByName(instruction);
+    if (!fragments) {
       getOperation().emitError("aster-gpu-matmul-kernels: instruction '")
           << instruction << "' is not mma.sync, mfma, mma.sync-emulated or "
           << "mfma-emulated";

@@ -50,8 +50,17 @@ std::string mlir::aster::supportedGPUChips() {
 void mlir::aster::buildGPUBufferPipeline(OpPassManager &pm,
                                          const GPUTarget &target,
                                          bool emulated) {
-  // Flash attention's loop nest needs a GPU strategy of its own; until it
-  // exists attention is spelled out as matmuls and a softmax.
+  std::string instruction =
+      std::string(target.vendor == GPUVendor::NVIDIA ? "mma.sync" : "mfma") +
+      (emulated ? "-emulated" : "");
+  // Flash attention on tensor cores, first: it takes the aster ops, each
+  // becoming a kernel function with its launch. The attention it does not
+  // take (a mask, f32) is spelled out as matmuls and a softmax by the
+  // fusion pipeline (the CPU path's flash loop nest is not a GPU kernel).
+  GPUAttentionKernelsOptions attention;
+  attention.instruction = instruction;
+  attention.sharedMemory = target.sharedMemoryBytes;
+  pm.addPass(createGPUAttentionKernels(attention));
   buildFusionPipeline(pm, /*flashAttention=*/false);
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
@@ -60,9 +69,7 @@ void mlir::aster::buildGPUBufferPipeline(OpPassManager &pm,
   // launch keeps its buffers live together).
   // Tensor-core matmuls: mma.sync on NVIDIA, MFMA on AMD.
   GPUMatmulKernelsOptions matmul;
-  matmul.instruction =
-      std::string(target.vendor == GPUVendor::NVIDIA ? "mma.sync" : "mfma") +
-      (emulated ? "-emulated" : "");
+  matmul.instruction = instruction;
   pm.addPass(createGPUMatmulKernels(matmul));
   pm.addPass(createGPURowKernels());
   pm.addPass(createGPUElementwiseKernels());

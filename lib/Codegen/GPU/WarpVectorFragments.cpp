@@ -123,6 +123,20 @@ public:
                                     ArrayRef<bool>{true, true});
   }
 
+  Value scaleRows(OpBuilder &b, Location loc, Value acc, Value scales,
+                  Value row, Value) const override {
+    return loops(b, loc, {m, n}, acc,
+                 [&](OpBuilder &lb, ValueRange ivs, Value tile) -> Value {
+      Value at = flat(lb, loc, ivs[0], n, ivs[1]);
+      Value scale = memref::LoadOp::create(
+          lb, loc, scales,
+          ValueRange{arith::AddIOp::create(lb, loc, row, ivs[0]).getResult()});
+      Value v = arith::MulFOp::create(
+          lb, loc, vector::ExtractOp::create(lb, loc, tile, at), scale);
+      return vector::InsertOp::create(lb, loc, v, tile, at);
+    });
+  }
+
 private:
   int64_t m, n, k, lanes;
 };
@@ -133,4 +147,17 @@ std::unique_ptr<aster::MmaFragments>
 aster::createWarpVectorFragments(const MmaFragments &like) {
   return std::make_unique<WarpVectorFragments>(like.tileM(), like.tileN(),
                                                like.tileK(), like.warpLanes());
+}
+
+std::unique_ptr<aster::MmaFragments>
+aster::createFragmentsByName(StringRef instruction) {
+  if (instruction == "mma.sync")
+    return createMmaSyncFragments();
+  if (instruction == "mfma")
+    return createMfmaFragments();
+  if (instruction == "mma.sync-emulated")
+    return createWarpVectorFragments(*createMmaSyncFragments());
+  if (instruction == "mfma-emulated")
+    return createWarpVectorFragments(*createMfmaFragments());
+  return nullptr;
 }

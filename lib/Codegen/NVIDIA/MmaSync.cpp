@@ -144,6 +144,24 @@ public:
       st.setAlignmentAttr(b.getI64IntegerAttr(8));
     }
   }
+
+  Value scaleRows(OpBuilder &b, Location loc, Value acc, Value scales,
+                  Value row, Value lane) const override {
+    // Elements 0 and 1 are in row group, 2 and 3 in row group + 8.
+    Value group = arith::DivUIOp::create(b, loc, lane, constant(b, loc, 4));
+    SmallVector<Value> scaled;
+    for (int64_t half = 0; half < 2; ++half) {
+      Value r = arith::AddIOp::create(
+          b, loc, row,
+          arith::AddIOp::create(b, loc, group, constant(b, loc, 8 * half)));
+      Value scale = memref::LoadOp::create(b, loc, scales, ValueRange{r});
+      for (int64_t i = 0; i < 2; ++i)
+        scaled.push_back(arith::MulFOp::create(
+            b, loc, vector::ExtractOp::create(b, loc, acc, 2 * half + i),
+            scale));
+    }
+    return vector::FromElementsOp::create(b, loc, acc.getType(), scaled);
+  }
 };
 
 } // namespace

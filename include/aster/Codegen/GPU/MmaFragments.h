@@ -1,7 +1,7 @@
 //===- MmaFragments.h - One warp's matrix-multiply instruction --*- C++ -*-===//
 //
-// The tensor-core matmul strategy (aster-gpu-matmul-kernels) is written
-// once over this interface: a warp multiplies a tm x tk tile of A by a
+// The tensor-core strategies (aster-gpu-matmul-kernels,
+// aster-gpu-attention-kernels) are written once over this interface: a warp multiplies a tm x tk tile of A by a
 // tk x tn tile of B into a tm x tn f32 accumulator, both tiles read from
 // shared memory, stored k-contiguous ([m][k], [n][k]) or row-contiguous
 // ([k][m], [k][n]) as the copy from global memory found best. How the
@@ -51,6 +51,11 @@ public:
   /// (row, col) of `staging[warp]` (f32, [warp][row][col]).
   virtual void store(OpBuilder &b, Location loc, Value acc, Value staging,
                      Value warp, Value row, Value col, Value lane) const = 0;
+  /// `acc` with each element of tile row r multiplied by `scales[row + r]`
+  /// (f32, shared memory): flash attention's rescaling of its output
+  /// accumulator by the running softmax correction.
+  virtual Value scaleRows(OpBuilder &b, Location loc, Value acc, Value scales,
+                          Value row, Value lane) const = 0;
 };
 
 /// Whole tiles per lane, multiplied in loops (for the CPU emulation), with
@@ -61,6 +66,10 @@ createWarpVectorFragments(const MmaFragments &like);
 std::unique_ptr<MmaFragments> createMmaSyncFragments();
 /// AMD MFMA 16x16x16 with bf16 or f16 inputs (gfx90a, gfx942), wave64.
 std::unique_ptr<MmaFragments> createMfmaFragments();
+/// The fragments a strategy's `instruction` option names: `mma.sync`,
+/// `mfma`, or `mma.sync-emulated` / `mfma-emulated` (whole tiles per lane
+/// with that instruction's shapes); null for another name.
+std::unique_ptr<MmaFragments> createFragmentsByName(StringRef instruction);
 
 } // namespace mlir::aster
 
