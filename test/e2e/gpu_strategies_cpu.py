@@ -3,7 +3,8 @@
 kernel-family cases of test/lib/gpu_cases.py and the tiny GPT-2 and LLaMA
 forward and training step in f32, forward and gradients in bf16, compiled
 with `aster-gpu-emulate-on-cpu` (the GPU buffer pipeline with its
-tensor-core matmul, row, elementwise and generic strategies, each launch
+tensor-core matmul and flash attention, row, elementwise and generic
+strategies, each launch
 run as a loop over blocks whose threads run phase by phase between
 barriers; the matmul instruction as whole tiles per lane, and for NVIDIA
 also as the real ldmatrix/mma.sync fragments with each lane's part of the
@@ -85,11 +86,11 @@ for name, args, body, results in op_cases(rng):
             native.append(a.astype(cpu_run.NUMPY_OF[e]))
             inputs[i] = native[-1]
     want = ac.run(text, inputs)
-    # The matmuls also with mma.sync's own fragments, lane by lane
-    # (ldmatrix and mma.sync emulated by their PTX definitions), and with
-    # AMD's shapes (MFMA 16x16x16, 64-lane waves).
-    chips = (("sm_80", "sm_80 lanes=true", "gfx90a") if "matmul" in name
-             else ("sm_80",))
+    # The tensor-core kernels (matmul, attention) also with mma.sync's own
+    # fragments, lane by lane (ldmatrix and mma.sync emulated by their PTX
+    # definitions), and with AMD's shapes (MFMA 16x16x16, 64-lane waves).
+    chips = (("sm_80", "sm_80 lanes=true", "gfx90a")
+             if "matmul" in name or "attention" in name else ("sm_80",))
     for chip in chips:
         so = cpu_run.compile_so(text, pipeline=PIPELINE + "=chip=" + chip)
         got = call_poisoned(so, "f", native, [(s, e) for _, s, e in results])
@@ -122,8 +123,14 @@ for model, dtype in (("tiny-gpt2", "float32"), ("tiny-llama", "float32"),
     so = cpu_run.compile_so(text, tmp, pipeline=PIPELINE)
     # bf16: the forward and the loss with its gradients, as cpu_models.py
     # checks them (an AdamW step amplifies gradients within rounding of 0).
+    # Gradients within 2e-2: flash attention rounds its probabilities to
+    # bf16 for the P V product (as FlashAttention and PyTorch's bf16
+    # attention do), a rounding the interpreter does not make, and the bf16
+    # backward amplifies the one-ulp differences this leaves in attention's
+    # output (up to 1.07e-2 seen; with the probabilities in f32 the
+    # emulation matched the interpreter exactly).
     entries = ((("forward", 1e-5), ("train_step", 1e-4)) if dtype == "float32"
-               else (("forward", 1e-2), ("loss_grad", 1e-2)))
+               else (("forward", 1e-2), ("loss_grad", 2e-2)))
     for entry, rtol in entries:
         out, dump = os.path.join(tmp, entry + "-out"), os.path.join(tmp, entry + "-in")
         ac.run_tool("aster-reference", ir, "--entry", entry, "--seed", "3",

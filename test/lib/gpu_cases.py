@@ -62,6 +62,19 @@ def op_cases(rng):
         ("matmul bf16 blocks", [x(130, 96, elem="bf16"), x(96, 136, elem="bf16")],
          "  %y = aster.matmul %a0, %a1 : tensor<130x96xbf16>, tensor<96x136xbf16> -> tensor<130x136xbf16>",
          [("y", (130, 136), "bf16")]),
+        # Flash attention on tensor cores (aster-gpu-attention-kernels):
+        # causal with grouped-query heads and the log-sum-exp, several
+        # query blocks and a partial one, keys and queries of different
+        # lengths, a value head dimension other than the query's.
+        ("attention bf16 causal gqa lse", [x(2, 4, 40, 32, elem="bf16"), x(2, 2, 40, 32, elem="bf16"), x(2, 2, 40, 16, elem="bf16")],
+         "  %o, %l = aster.attention_fwd %a0, %a1, %a2 causal : tensor<2x4x40x32xbf16>, tensor<2x2x40x32xbf16>, tensor<2x2x40x16xbf16> -> tensor<2x4x40x16xbf16>, tensor<2x4x40xf32>",
+         [("o", (2, 4, 40, 16), "bf16"), ("l", (2, 4, 40), "f32")]),
+        ("attention bf16 causal blocks", [x(1, 2, 130, 64, elem="bf16"), x(1, 2, 130, 64, elem="bf16"), x(1, 2, 130, 64, elem="bf16")],
+         "  %o = aster.attention %a0, %a1, %a2 causal : tensor<1x2x130x64xbf16>, tensor<1x2x130x64xbf16>, tensor<1x2x130x64xbf16> -> tensor<1x2x130x64xbf16>",
+         [("o", (1, 2, 130, 64), "bf16")]),
+        ("attention bf16 cross scale", [x(1, 2, 70, 32, elem="bf16"), x(1, 1, 50, 32, elem="bf16"), x(1, 1, 50, 48, elem="bf16")],
+         "  %o = aster.attention %a0, %a1, %a2 scale = 0.3 : tensor<1x2x70x32xbf16>, tensor<1x1x50x32xbf16>, tensor<1x1x50x48xbf16> -> tensor<1x2x70x48xbf16>",
+         [("o", (1, 2, 70, 48), "bf16")]),
         ("embedding transpose add", [x(300, 64), (ids, "i32"), x(64)],
          "  %e = aster.embedding %a0[%a1] : tensor<300x64xf32>, tensor<4x9xi32> -> tensor<4x9x64xf32>\n"
          "  %t = aster.transpose %e, [1, 0, 2] : tensor<4x9x64xf32> -> tensor<9x4x64xf32>\n"

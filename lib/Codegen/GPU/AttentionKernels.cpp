@@ -246,15 +246,20 @@ void FlashEmitter::emit(Value q, Value k, Value v, Value out, Value lse) {
   int64_t oTiles = a.valueDepth / tn;
   SmallVector<Value> init(oTiles, mma.zero(b, loc));
   init.push_back(f(-INFINITY)); // m
-  init.push_back(f(0.0));       // l
+  init.push_back(f(0.0));       // l, the sum of P as PV sees it
+  // The exact sum for the log-sum-exp (P rounded to the input type for P V
+  // sums to a little more or less).
+  if (lse)
+    init.push_back(f(0.0));
+  int64_t rowState = init.size() - oTiles; // m, l[, exact l]
   scf::ForOp keyLoop;
   {
     OpBuilder::InsertionGuard g(b);
     keyLoop = loop(c(0), keysEnd, c(bk), init);
     Value kStart = keyLoop.getInductionVar();
     SmallVector<Value> o(keyLoop.getRegionIterArgs().take_front(oTiles));
-    Value m = keyLoop.getRegionIterArgs()[oTiles],
-          l = keyLoop.getRegionIterArgs()[oTiles + 1];
+    ValueRange state = keyLoop.getRegionIterArgs().drop_front(oTiles);
+    Value m = state[0];
     copyRows(k, kvHead, kStart, bk, a.skv, a.depth, kTile);
     copyRows(v, kvHead, kStart, bk, a.skv, a.valueDepth, vTile);
     gpu::BarrierOp::create(b, loc);
@@ -272,7 +277,7 @@ void FlashEmitter::emit(Value q, Value k, Value v, Value out, Value lse) {
     gpu::BarrierOp::create(b, loc);
 
     // The online softmax, one lane per query row.
-    auto rowIf = scf::IfOp::create(b, loc, TypeRange{f32, f32}, owner,
+    auto rowIf = scf::IfOp::create(b, loc, state.getTypes(), owner,
                                    /*withElseRegion=*/true);
     {
       OpBuilder::InsertionGuard ig(b);
@@ -308,28 +313,36 @@ void FlashEmitter::emit(Value q, Value k, Value v, Value out, Value lse) {
       Value ref = arith::SelectOp::create(b, loc, noKey, f(0.0), maxNew);
       Value correction = math::ExpOp::create(
           b, loc, arith::SubFOp::create(b, loc, m, ref));
-      Value sum;
+      SmallVector<Value> sums;
       {
         OpBuilder::InsertionGuard lg(b);
-        scf::ForOp scan = loop(c(0), c(bk), c(1), ValueRange{f(0.0)});
+        SmallVector<Value> zeros(rowState - 1, f(0.0));
+        scf::ForOp scan = loop(c(0), c(bk), c(1), zeros);
         Value col = scan.getInductionVar();
-        Value p = math::ExpOp::create(
+        // l sums P as the tensor cores see it (rounded to the input type),
+        // so that O is a convex combination of V's rows: constant values
+        // come out exact.
+        Value exact = math::ExpOp::create(
             b, loc, arith::SubFOp::create(b, loc, score(col), ref));
-        memref::StoreOp::create(
-            b, loc, arith::TruncFOp::create(b, loc, a.element, p), pTile,
-            ValueRange{localRow, col});
-        scf::YieldOp::create(
-            b, loc,
-            ValueRange{arith::AddFOp::create(b, loc,
-                                             scan.getRegionIterArgs()[0], p)});
-        sum = scan.getResult(0);
+        Value p = arith::TruncFOp::create(b, loc, a.element, exact);
+        memref::StoreOp::create(b, loc, p, pTile, ValueRange{localRow, col});
+        SmallVector<Value> next{arith::AddFOp::create(
+            b, loc, scan.getRegionIterArgs()[0],
+            arith::ExtFOp::create(b, loc, f32, p))};
+        if (lse)
+          next.push_back(arith::AddFOp::create(
+              b, loc, scan.getRegionIterArgs()[1], exact));
+        scf::YieldOp::create(b, loc, next);
+        sums = scan.getResults();
       }
       memref::StoreOp::create(b, loc, correction, rowScale, ValueRange{localRow});
-      Value lNew = arith::AddFOp::create(
-          b, loc, arith::MulFOp::create(b, loc, l, correction), sum);
-      scf::YieldOp::create(b, loc, ValueRange{maxNew, lNew});
+      SmallVector<Value> updated{maxNew};
+      for (auto [sum, old] : llvm::zip(sums, state.drop_front()))
+        updated.push_back(arith::AddFOp::create(
+            b, loc, arith::MulFOp::create(b, loc, old, correction), sum));
+      scf::YieldOp::create(b, loc, updated);
       b.setInsertionPointToStart(rowIf.elseBlock());
-      scf::YieldOp::create(b, loc, ValueRange{m, l});
+      scf::YieldOp::create(b, loc, state);
     }
     gpu::BarrierOp::create(b, loc);
 
@@ -347,13 +360,13 @@ void FlashEmitter::emit(Value q, Value k, Value v, Value out, Value lse) {
     }
     gpu::BarrierOp::create(b, loc);
     SmallVector<Value> next(o);
-    next.push_back(rowIf.getResult(0));
-    next.push_back(rowIf.getResult(1));
+    next.append(rowIf.getResults().begin(), rowIf.getResults().end());
     scf::YieldOp::create(b, loc, next);
   }
 
   // 1 / l per row, and the log-sum-exp.
-  Value m = keyLoop.getResult(oTiles), l = keyLoop.getResult(oTiles + 1);
+  ValueRange state = keyLoop.getResults().drop_front(oTiles);
+  Value m = state[0], l = state[1];
   {
     OpBuilder::InsertionGuard g(b);
     auto ownerIf = scf::IfOp::create(b, loc, owner, false);
@@ -364,7 +377,7 @@ void FlashEmitter::emit(Value q, Value k, Value v, Value out, Value lse) {
       auto inside = scf::IfOp::create(b, loc, lt(queryRow, c(a.sq)), false);
       b.setInsertionPointToStart(inside.thenBlock());
       Value value = arith::AddFOp::create(b, loc, m,
-                                          math::LogOp::create(b, loc, l));
+                                          math::LogOp::create(b, loc, state[2]));
       memref::StoreOp::create(b, loc, value, lse,
                               ValueRange{batchIdx, head, queryRow});
     }
@@ -439,7 +452,11 @@ struct GPUAttentionKernelsPass
     SmallVector<Value> operands{a.query, a.key, a.value};
     auto type = FunctionType::get(context, ValueRange(operands).getTypes(),
                                   a.op->getResultTypes());
-    auto kernel = func::FuncOp::create(loc, "attention", type);
+    // Named as kernel formation names kernels: after the calling function.
+    auto caller = a.op->getParentOfType<func::FuncOp>();
+    auto kernel = func::FuncOp::create(
+        loc, (caller ? caller.getName() + "_attention" : "attention").str(),
+        type);
     kernel.setPrivate();
     kernel->setAttr("aster.kernel", StringAttr::get(context, "attention"));
     symbols.insert(kernel); // renamed when the name is taken

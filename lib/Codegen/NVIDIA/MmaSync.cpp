@@ -91,11 +91,18 @@ public:
 
   Value multiply(OpBuilder &b, Location loc, Value a, Value bTile,
                  Value acc) const override {
+    Type element = cast<VectorType>(a.getType()).getElementType();
+    // Each register a pair of elements: vector<2xf16> for f16, an i32 for
+    // bf16 (what nvvm.mma.sync takes for each).
     auto registers = [&](Value fragment) {
       auto type = cast<VectorType>(fragment.getType());
       SmallVector<Value> out;
       for (int64_t i = 0; i < type.getDimSize(0); ++i) {
         Value pair = vector::ExtractOp::create(b, loc, fragment, i);
+        if (element.isF16()) {
+          out.push_back(pair);
+          continue;
+        }
         Value word = vector::BitCastOp::create(
             b, loc, VectorType::get({1}, b.getI32Type()), pair);
         out.push_back(vector::ExtractOp::create(b, loc, word, 0));
@@ -105,7 +112,6 @@ public:
     SmallVector<Value> c;
     for (int64_t i = 0; i < 4; ++i)
       c.push_back(vector::ExtractOp::create(b, loc, acc, i));
-    Type element = cast<VectorType>(a.getType()).getElementType();
     NVVM::MMATypes type =
         element.isBF16() ? NVVM::MMATypes::bf16 : NVVM::MMATypes::f16;
     Type f32 = b.getF32Type();

@@ -1,7 +1,7 @@
 // One kernel of each family the GPU strategies have: elementwise (bf16 in,
 // f32 out, 16-byte accesses), rows (softmax, layer norm, cross-entropy),
-// the generic strategy (f32 matmul), gather (embedding), and a bf16 matmul
-// on tensor cores.
+// the generic strategy (f32 matmul), gather (embedding), a bf16 matmul on
+// tensor cores and causal flash attention.
 func.func @forward(%x: tensor<64x1024xbf16>, %b: tensor<1024xf32>, %w: tensor<1024x256xf32>,
                    %g: tensor<1024xf32>, %t: tensor<300x256xf32>, %ids: tensor<8x16xi32>,
                    %labels: tensor<64xi32>, %x2: tensor<32x2048xbf16>, %c: tensor<2048xf32>)
@@ -26,4 +26,13 @@ func.func @matmul_bf16(%x: tensor<256x512xbf16>, %w: tensor<512x384xbf16>, %bias
   %a = aster.add %m, %bias : tensor<256x384xbf16>, tensor<384xbf16> -> tensor<256x384xbf16>
   %y = aster.gelu %a : tensor<256x384xbf16>
   return %y : tensor<256x384xbf16>
+}
+
+// Causal flash attention on tensor cores (aster-gpu-attention-kernels):
+// bf16 query, key and value with head dimension 128, grouped-query heads,
+// the log-sum-exp saved for the backward.
+func.func @attention_bf16(%q: tensor<2x8x256x128xbf16>, %k: tensor<2x2x256x128xbf16>, %v: tensor<2x2x256x128xbf16>)
+    -> (tensor<2x8x256x128xbf16>, tensor<2x8x256xf32>) {
+  %o, %lse = aster.attention_fwd %q, %k, %v causal : tensor<2x8x256x128xbf16>, tensor<2x2x256x128xbf16>, tensor<2x2x256x128xbf16> -> tensor<2x8x256x128xbf16>, tensor<2x8x256xf32>
+  return %o, %lse : tensor<2x8x256x128xbf16>, tensor<2x8x256xf32>
 }
