@@ -53,16 +53,21 @@ namespace {
 
 constexpr int64_t kWarps = 4, kPad = 8;
 
-/// An attention op the strategy takes, with its sizes.
+/// An attention op the strategy takes (forward, or `attention_bwd`), with
+/// its sizes.
 struct Attention {
   Operation *op;
-  Value query, key, value;
-  RankedTensorType outType;
-  bool withLse, causal;
+  RankedTensorType outType;    // the forward's result
+  bool withLse, causal, backward = false;
   double scale;
   int64_t batch, heads, kvHeads, sq, skv, depth, valueDepth;
   Type element; // of query, key and value
 };
+
+/// The result of the forward: its `result`, or the backward's `out`.
+Value forwardResult(AttentionOp op) { return op.getResult(); }
+Value forwardResult(AttentionFwdOp op) { return op.getResult(); }
+Value forwardResult(AttentionBwdOp op) { return op.getOut(); }
 
 template <typename OpT>
 std::optional<Attention> matchAttention(OpT op) {
@@ -71,7 +76,7 @@ std::optional<Attention> matchAttention(OpT op) {
   auto qType = cast<RankedTensorType>(op.getQuery().getType());
   auto kType = cast<RankedTensorType>(op.getKey().getType());
   auto vType = cast<RankedTensorType>(op.getValue().getType());
-  auto outType = cast<RankedTensorType>(op.getResult().getType());
+  auto outType = cast<RankedTensorType>(forwardResult(op).getType());
   for (RankedTensorType t : {qType, kType, vType, outType})
     if (!t.hasStaticShape() || t.getRank() != 4)
       return std::nullopt;
@@ -81,9 +86,6 @@ std::optional<Attention> matchAttention(OpT op) {
     return std::nullopt;
   Attention a;
   a.op = op;
-  a.query = op.getQuery();
-  a.key = op.getKey();
-  a.value = op.getValue();
   a.outType = outType;
   a.withLse = op->getNumResults() > 1;
   a.causal = op.getCausal();
@@ -101,6 +103,18 @@ std::optional<Attention> matchAttention(OpT op) {
   if (a.depth % 16 != 0 || a.valueDepth % 16 != 0 || a.kvHeads == 0 ||
       a.heads % a.kvHeads != 0)
     return std::nullopt;
+  return a;
+}
+
+std::optional<Attention> matchAttention(AttentionBwdOp op) {
+  std::optional<Attention> a = matchAttention<AttentionBwdOp>(op);
+  auto gradType = cast<RankedTensorType>(op.getGrad().getType());
+  if (!a || !gradType.hasStaticShape() ||
+      gradType.getElementType() != a->element ||
+      a->outType.getElementType() != a->element)
+    return std::nullopt;
+  a->backward = true;
+  a->withLse = false;
   return a;
 }
 
@@ -125,18 +139,45 @@ int64_t keysPerStep(const Attention &a, const MmaFragments &mma,
   return 0;
 }
 
+/// Shared memory of a backward block of `rows` rows (of queries for dQ, of
+/// keys for dK and dV) stepping over `other` rows of the other side: the
+/// query, dO, key and value tiles and the P / dS tile in the input type,
+/// the f32 staging and two f32 per row (log-sum-exp and D) on both sides.
+int64_t backwardBytes(const Attention &a, const MmaFragments &mma,
+                      int64_t warps, int64_t other) {
+  int64_t rows = warps * mma.tileM();
+  int64_t halves = (rows + other) * (a.depth + kPad + a.valueDepth + kPad) +
+                   rows * (other + kPad);
+  return 2 * halves + 4 * (rows * (other + 2) + 2 * (rows + other));
+}
+
+/// The backward's warps per block and rows per step: four warps if they
+/// fit, else two; the largest step of 64, 32 and 16 that fits.
+std::pair<int64_t, int64_t> backwardTiling(const Attention &a,
+                                           const MmaFragments &mma,
+                                           int64_t limit) {
+  for (int64_t warps : {4, 2})
+    for (int64_t step : {64, 32, 16})
+      if (step % mma.tileN() == 0 && step % mma.tileK() == 0 &&
+          backwardBytes(a, mma, warps, step) <= limit)
+        return {warps, step};
+  return {0, 0};
+}
+
 /// The pieces of one launch's emission.
 struct FlashEmitter {
-  FlashEmitter(const Attention &a, const MmaFragments &mma, int64_t bk,
-               OpBuilder &b, Location loc)
-      : a(a), mma(mma), bk(bk), b(b), loc(loc) {}
+  /// `warps` per block, `bk` rows of the other side per step.
+  FlashEmitter(const Attention &a, const MmaFragments &mma, int64_t warps,
+               int64_t bk, OpBuilder &b, Location loc)
+      : a(a), mma(mma), warps(warps), bk(bk), b(b), loc(loc) {}
   const Attention &a;
   const MmaFragments &mma;
-  int64_t bk;
+  int64_t warps, bk;
   OpBuilder &b;
   Location loc;
   Value tid, lane, warp, warpRow, batchIdx, head, kvHead, qStart;
   int64_t threads = 0;
+  Launch launch;
 
   Value c(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
   Value f(double v) {
@@ -191,33 +232,115 @@ struct FlashEmitter {
     }
   }
 
+  /// A launch of `blocks` blocks of `warps` warps; tid, lane, warp and
+  /// warpRow set.
+  void begin(int64_t blocks) {
+    threads = warps * mma.warpLanes();
+    launch = createLaunch(b, loc, blocks, threads);
+    tid = launch.threadId;
+    lane = rem(tid, mma.warpLanes());
+    warp = div(tid, mma.warpLanes());
+    warpRow = mul(warp, c(mma.tileM()));
+  }
+  /// A workgroup buffer of the launch.
+  Value shared(ArrayRef<int64_t> shape, Type type) {
+    auto workgroup = gpu::AddressSpaceAttr::get(b.getContext(),
+                                                gpu::AddressSpace::Workgroup);
+    return launch.op.addWorkgroupAttribution(
+        MemRefType::get(shape, type, nullptr, workgroup), loc);
+  }
+  void barrier() { gpu::BarrierOp::create(b, loc); }
+
+  /// `acc` (n / tileN tiles; zeros when empty) plus the warp's A B^T: A
+  /// the tileM x kSize tile at row `aRow` of `aTile` ([m][k]), B the
+  /// n x kSize tile of `bTile` ([n][k], or [k][n] when `bTransposed`).
+  SmallVector<Value> product(Value aTile, Value aRow, Value bTile,
+                             bool bTransposed, int64_t kSize, int64_t n,
+                             SmallVector<Value> acc = {}) {
+    if (acc.empty())
+      acc.assign(n / mma.tileN(), mma.zero(b, loc));
+    for (int64_t kk = 0; kk < kSize; kk += mma.tileK()) {
+      Value fragment = mma.readA(b, loc, aTile, aRow, c(kk), false, lane);
+      for (auto [j, tile] : llvm::enumerate(acc))
+        tile = mma.multiply(
+            b, loc, fragment,
+            mma.readB(b, loc, bTile, c(int64_t(j) * mma.tileN()), c(kk),
+                      bTransposed, lane),
+            tile);
+    }
+    return acc;
+  }
+  /// Stores `tiles` (consecutive column tiles from column 0) to the warp's
+  /// part of `staging` ([warps][tileM][width]).
+  void stage(ArrayRef<Value> tiles, Value staging) {
+    for (auto [j, tile] : llvm::enumerate(tiles))
+      mma.store(b, loc, tile, staging, warp, c(0),
+                c(int64_t(j) * mma.tileN()), lane);
+  }
+  /// `body(r, col)` for each element of the warp's tileM x width part of
+  /// staging, the warp's lanes on consecutive columns.
+  void forEachStaged(int64_t width, function_ref<void(Value, Value)> body) {
+    OpBuilder::InsertionGuard g(b);
+    scf::ForOp walk = loop(lane, c(mma.tileM() * width), c(mma.warpLanes()));
+    Value idx = walk.getInductionVar();
+    body(div(idx, width), rem(idx, width));
+  }
+  /// Writes accumulator `tiles` (the warp's tileM rows, `cols` columns)
+  /// out through `staging` (bk columns at a time): `write(r, col, value)`
+  /// for each element.
+  void writeOut(ArrayRef<Value> tiles, Value staging, int64_t cols,
+                function_ref<void(Value, Value, Value)> write) {
+    int64_t tn = mma.tileN();
+    for (int64_t c0 = 0; c0 < cols; c0 += bk) {
+      int64_t width = std::min(bk, cols - c0);
+      stage(tiles.slice(c0 / tn, width / tn), staging);
+      barrier();
+      forEachStaged(width, [&](Value r, Value col) {
+        Value value = memref::LoadOp::create(b, loc, staging,
+                                             ValueRange{warp, r, col});
+        write(r, add(col, c(c0)), value);
+      });
+      barrier();
+    }
+  }
+  /// `value` converted to `type` (a float type).
+  Value convert(Value value, Type type) {
+    if (value.getType() == type)
+      return value;
+    if (type.getIntOrFloatBitWidth() < value.getType().getIntOrFloatBitWidth())
+      return arith::TruncFOp::create(b, loc, type, value);
+    return arith::ExtFOp::create(b, loc, type, value);
+  }
+  /// Stores `value` at `indices` of `buffer` when `inside`.
+  void storeIf(Value inside, Value value, Value buffer, ValueRange indices) {
+    OpBuilder::InsertionGuard g(b);
+    auto guard = scf::IfOp::create(b, loc, inside, false);
+    b.setInsertionPointToStart(guard.thenBlock());
+    memref::StoreOp::create(
+        b, loc,
+        convert(value, cast<MemRefType>(buffer.getType()).getElementType()),
+        buffer, indices);
+  }
+
   void emit(Value q, Value k, Value v, Value out, Value lse);
+  void emitBackwardQuery(Value q, Value k, Value v, Value o, Value lse,
+                         Value dO, Value dq, Value delta);
+  void emitBackwardKeys(Value q, Value k, Value v, Value lse, Value dO,
+                        Value delta, Value dk, Value dv);
 };
 
 void FlashEmitter::emit(Value q, Value k, Value v, Value out, Value lse) {
   int64_t tm = mma.tileM(), tn = mma.tileN(), tk = mma.tileK();
-  int64_t lanes = mma.warpLanes(), rows = kWarps * tm;
+  int64_t rows = warps * tm;
   int64_t qBlocks = (a.sq + rows - 1) / rows;
-  threads = kWarps * lanes;
   Type f32 = b.getF32Type();
-  Launch launch = createLaunch(b, loc, a.batch * a.heads * qBlocks, threads);
-  auto workgroup = gpu::AddressSpaceAttr::get(b.getContext(),
-                                              gpu::AddressSpace::Workgroup);
-  auto shared = [&](ArrayRef<int64_t> shape, Type type) {
-    return launch.op.addWorkgroupAttribution(
-        MemRefType::get(shape, type, nullptr, workgroup), loc);
-  };
+  begin(a.batch * a.heads * qBlocks);
   Value qTile = shared({rows, a.depth + kPad}, a.element);
   Value kTile = shared({bk, a.depth + kPad}, a.element);
   Value vTile = shared({bk, a.valueDepth + kPad}, a.element);
   Value pTile = shared({rows, bk + kPad}, a.element);
-  Value staging = shared({kWarps, tm, bk + 2}, f32);
+  Value staging = shared({warps, tm, bk + 2}, f32);
   Value rowScale = shared({rows}, f32);
-
-  tid = launch.threadId;
-  lane = rem(tid, lanes);
-  warp = div(tid, lanes);
-  warpRow = mul(warp, c(tm));
   // Block -> (batch, head, query block), the last query blocks first.
   Value block = launch.blockId;
   Value qBlock = arith::SubIOp::create(b, loc, c(qBlocks - 1),
@@ -264,7 +387,9 @@ void FlashEmitter::emit(Value q, Value k, Value v, Value out, Value lse) {
     copyRows(v, kvHead, kStart, bk, a.skv, a.valueDepth, vTile);
     gpu::BarrierOp::create(b, loc);
 
-    // S = Q K^T, the warp's rows by this step's keys, to staging.
+    // S = Q K^T, the warp's rows by this step's keys (the query fragments
+    // held in registers), to staging.
+    SmallVector<Value> scores;
     for (int64_t j = 0; j < bk; j += tn) {
       Value s = mma.zero(b, loc);
       for (auto [i, qf] : llvm::enumerate(qFragments))
@@ -272,8 +397,9 @@ void FlashEmitter::emit(Value q, Value k, Value v, Value out, Value lse) {
                          mma.readB(b, loc, kTile, c(j),
                                    c(int64_t(i) * tk), false, lane),
                          s);
-      mma.store(b, loc, s, staging, warp, c(0), c(j), lane);
+      scores.push_back(s);
     }
+    stage(scores, staging);
     gpu::BarrierOp::create(b, loc);
 
     // The online softmax, one lane per query row.
@@ -349,15 +475,8 @@ void FlashEmitter::emit(Value q, Value k, Value v, Value out, Value lse) {
     // O = O * correction + P V.
     for (Value &tile : o)
       tile = mma.scaleRows(b, loc, tile, rowScale, warpRow, lane);
-    for (int64_t kk = 0; kk < bk; kk += tk) {
-      Value p = mma.readA(b, loc, pTile, warpRow, c(kk), false, lane);
-      for (int64_t j = 0; j < oTiles; ++j)
-        o[j] = mma.multiply(
-            b, loc, p,
-            mma.readB(b, loc, vTile, c(j * tn), c(kk), /*transposed=*/true,
-                      lane),
-            o[j]);
-    }
+    o = product(pTile, warpRow, vTile, /*bTransposed=*/true, bk, a.valueDepth,
+                o);
     gpu::BarrierOp::create(b, loc);
     SmallVector<Value> next(o);
     next.append(rowIf.getResults().begin(), rowIf.getResults().end());
@@ -387,31 +506,293 @@ void FlashEmitter::emit(Value q, Value k, Value v, Value out, Value lse) {
   for (Value &tile : o)
     tile = mma.scaleRows(b, loc, tile, rowScale, warpRow, lane);
 
-  // The output through staging, bk columns at a time, lanes on
-  // consecutive columns.
-  Type outElement = a.outType.getElementType();
-  for (int64_t c0 = 0; c0 < a.valueDepth; c0 += bk) {
-    int64_t width = std::min(bk, a.valueDepth - c0);
-    for (int64_t j = c0; j < c0 + width; j += tn)
-      mma.store(b, loc, o[j / tn], staging, warp, c(0), c(j - c0), lane);
-    gpu::BarrierOp::create(b, loc);
+  // The output through staging, lanes on consecutive columns.
+  writeOut(o, staging, a.valueDepth, [&](Value r, Value col, Value value) {
+    Value row = add(qStart, add(warpRow, r));
+    storeIf(lt(row, c(a.sq)), value, out, {batchIdx, head, row, col});
+  });
+}
+
+/// dQ and D (the backward's first launch): a block per (batch, head,
+/// warps x tileM query rows), looping over the keys the rows see:
+///   D = rowsum(dO * O) and the log-sum-exp per row, to shared memory (D
+///     also to `delta` for the second launch)                 | barrier
+///   per step of bk keys: copy K, V                           | barrier
+///   S = Q K^T to staging                                     | barrier
+///   P = exp(scale S - lse), 0 where masked, to the P tile    | barrier
+///   dP = dO V^T to staging                                   | barrier
+///   dS = scale P (dP - D) over P in its tile                 | barrier
+///   dQ += dS K, in registers                                 | barrier
+void FlashEmitter::emitBackwardQuery(Value q, Value k, Value v, Value o,
+                                     Value lse, Value dO, Value dq,
+                                     Value delta) {
+  int64_t tm = mma.tileM(), rows = warps * tm;
+  int64_t qBlocks = (a.sq + rows - 1) / rows;
+  Type f32 = b.getF32Type();
+  begin(a.batch * a.heads * qBlocks);
+  Value qTile = shared({rows, a.depth + kPad}, a.element);
+  Value dOTile = shared({rows, a.valueDepth + kPad}, a.element);
+  Value kTile = shared({bk, a.depth + kPad}, a.element);
+  Value vTile = shared({bk, a.valueDepth + kPad}, a.element);
+  Value pTile = shared({rows, bk + kPad}, a.element);
+  Value staging = shared({warps, tm, bk + 2}, f32);
+  Value rowLse = shared({rows}, f32);
+  Value rowDelta = shared({rows}, f32);
+
+  Value block = launch.blockId;
+  Value qBlock = arith::SubIOp::create(b, loc, c(qBlocks - 1),
+                                       rem(block, qBlocks));
+  Value bh = div(block, qBlocks);
+  head = rem(bh, a.heads);
+  batchIdx = div(bh, a.heads);
+  kvHead = div(head, a.heads / a.kvHeads);
+  qStart = mul(qBlock, c(rows));
+  copyRows(q, head, qStart, rows, a.sq, a.depth, qTile);
+  copyRows(dO, head, qStart, rows, a.sq, a.valueDepth, dOTile);
+  barrier();
+
+  // D and the log-sum-exp of each row, by the warp's first tileM lanes
+  // (rows past the sequence: 0, so that their dS is 0).
+  {
+    OpBuilder::InsertionGuard g(b);
+    auto owner = scf::IfOp::create(b, loc, lt(lane, c(tm)), false);
+    b.setInsertionPointToStart(owner.thenBlock());
+    Value localRow = add(warpRow, lane), row = add(qStart, localRow);
+    Value inside = lt(row, c(a.sq));
+    Value clamped = arith::SelectOp::create(b, loc, inside, row, c(0));
+    Value sum;
     {
-      OpBuilder::InsertionGuard g(b);
-      scf::ForOp walk = loop(lane, c(tm * width), c(lanes));
-      Value idx = walk.getInductionVar();
-      Value r = div(idx, width), col = rem(idx, width);
-      Value row = add(qStart, add(warpRow, r));
-      auto inside = scf::IfOp::create(b, loc, lt(row, c(a.sq)), false);
-      b.setInsertionPointToStart(inside.thenBlock());
-      Value value = memref::LoadOp::create(b, loc, staging,
-                                           ValueRange{warp, r, col});
-      if (outElement != f32)
-        value = arith::TruncFOp::create(b, loc, outElement, value);
-      memref::StoreOp::create(b, loc, value, out,
-                              ValueRange{batchIdx, head, row, add(col, c(c0))});
+      OpBuilder::InsertionGuard lg(b);
+      scf::ForOp dot = loop(c(0), c(a.valueDepth), c(1), ValueRange{f(0.0)});
+      Value col = dot.getInductionVar();
+      Value x = convert(memref::LoadOp::create(b, loc, dOTile,
+                                               ValueRange{localRow, col}),
+                        f32);
+      Value y = convert(memref::LoadOp::create(
+                            b, loc, o, ValueRange{batchIdx, head, clamped, col}),
+                        f32);
+      scf::YieldOp::create(
+          b, loc,
+          ValueRange{arith::AddFOp::create(
+              b, loc, dot.getRegionIterArgs()[0],
+              arith::MulFOp::create(b, loc, x, y))});
+      sum = dot.getResult(0);
     }
-    gpu::BarrierOp::create(b, loc);
+    sum = arith::SelectOp::create(b, loc, inside, sum, f(0.0));
+    memref::StoreOp::create(b, loc, sum, rowDelta, ValueRange{localRow});
+    Value rowLogSum = memref::LoadOp::create(
+        b, loc, lse, ValueRange{batchIdx, head, clamped});
+    memref::StoreOp::create(
+        b, loc, arith::SelectOp::create(b, loc, inside, rowLogSum, f(0.0)),
+        rowLse, ValueRange{localRow});
+    storeIf(inside, sum, delta, {batchIdx, head, row});
   }
+  barrier();
+
+  Value keysEnd = c(a.skv);
+  if (a.causal)
+    keysEnd = arith::MinUIOp::create(b, loc, add(qStart, c(rows)), keysEnd);
+  SmallVector<Value> init(a.depth / mma.tileN(), mma.zero(b, loc));
+  scf::ForOp keyLoop;
+  {
+    OpBuilder::InsertionGuard g(b);
+    keyLoop = loop(c(0), keysEnd, c(bk), init);
+    Value kStart = keyLoop.getInductionVar();
+    copyRows(k, kvHead, kStart, bk, a.skv, a.depth, kTile);
+    copyRows(v, kvHead, kStart, bk, a.skv, a.valueDepth, vTile);
+    barrier();
+    stage(product(qTile, warpRow, kTile, false, a.depth, bk), staging);
+    barrier();
+    forEachStaged(bk, [&](Value r, Value col) {
+      Value localRow = add(warpRow, r);
+      Value s = memref::LoadOp::create(b, loc, staging,
+                                       ValueRange{warp, r, col});
+      Value key = add(kStart, col), row = add(qStart, localRow);
+      Value masked = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::uge,
+                                           key, c(a.skv));
+      if (a.causal)
+        masked = arith::OrIOp::create(
+            b, loc, masked,
+            arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ugt, key,
+                                  row));
+      Value p = math::ExpOp::create(
+          b, loc,
+          arith::SubFOp::create(
+              b, loc, arith::MulFOp::create(b, loc, s, f(a.scale)),
+              memref::LoadOp::create(b, loc, rowLse, ValueRange{localRow})));
+      p = arith::SelectOp::create(b, loc, masked, f(0.0), p);
+      memref::StoreOp::create(b, loc, convert(p, a.element), pTile,
+                              ValueRange{localRow, col});
+    });
+    barrier();
+    stage(product(dOTile, warpRow, vTile, false, a.valueDepth, bk), staging);
+    barrier();
+    forEachStaged(bk, [&](Value r, Value col) {
+      Value localRow = add(warpRow, r);
+      Value dp = memref::LoadOp::create(b, loc, staging,
+                                        ValueRange{warp, r, col});
+      Value p = convert(memref::LoadOp::create(b, loc, pTile,
+                                               ValueRange{localRow, col}),
+                        f32);
+      Value centered = arith::SubFOp::create(
+          b, loc, dp,
+          memref::LoadOp::create(b, loc, rowDelta, ValueRange{localRow}));
+      Value ds = arith::MulFOp::create(
+          b, loc, arith::MulFOp::create(b, loc, p, centered), f(a.scale));
+      memref::StoreOp::create(b, loc, convert(ds, a.element), pTile,
+                              ValueRange{localRow, col});
+    });
+    barrier();
+    SmallVector<Value> acc =
+        product(pTile, warpRow, kTile, /*bTransposed=*/true, bk, a.depth,
+                SmallVector<Value>(keyLoop.getRegionIterArgs()));
+    barrier();
+    scf::YieldOp::create(b, loc, acc);
+  }
+  writeOut(SmallVector<Value>(keyLoop.getResults()), staging, a.depth,
+           [&](Value r, Value col, Value value) {
+             Value row = add(qStart, add(warpRow, r));
+             storeIf(lt(row, c(a.sq)), value, dq, {batchIdx, head, row, col});
+           });
+}
+
+/// dK and dV (the second launch): a block per (batch, key and value head,
+/// warps x tileM key rows), looping over the query heads of the group and
+/// the query rows that see its keys:
+///   per step of bk query rows: copy Q, dO, their log-sum-exp and D
+///                                                            | barrier
+///   S^T = K Q^T to staging                                   | barrier
+///   P^T = exp(scale S^T - lse), 0 where masked, to its tile  | barrier
+///   dV += P^T dO; dP^T = V dO^T to staging                   | barrier
+///   dS^T = scale P^T (dP^T - D) over P^T in its tile         | barrier
+///   dK += dS^T Q                                             | barrier
+void FlashEmitter::emitBackwardKeys(Value q, Value k, Value v, Value lse,
+                                    Value dO, Value delta, Value dk,
+                                    Value dv) {
+  int64_t tm = mma.tileM(), rows = warps * tm, tn = mma.tileN();
+  int64_t kBlocks = (a.skv + rows - 1) / rows;
+  int64_t group = a.heads / a.kvHeads;
+  Type f32 = b.getF32Type();
+  begin(a.batch * a.kvHeads * kBlocks);
+  Value kTile = shared({rows, a.depth + kPad}, a.element);
+  Value vTile = shared({rows, a.valueDepth + kPad}, a.element);
+  Value qTile = shared({bk, a.depth + kPad}, a.element);
+  Value dOTile = shared({bk, a.valueDepth + kPad}, a.element);
+  Value pTile = shared({rows, bk + kPad}, a.element);
+  Value staging = shared({warps, tm, bk + 2}, f32);
+  Value colLse = shared({bk}, f32);
+  Value colDelta = shared({bk}, f32);
+
+  Value block = launch.blockId;
+  Value kBlock = rem(block, kBlocks);
+  Value bh = div(block, kBlocks);
+  kvHead = rem(bh, a.kvHeads);
+  batchIdx = div(bh, a.kvHeads);
+  Value kStart = mul(kBlock, c(rows));
+  copyRows(k, kvHead, kStart, rows, a.skv, a.depth, kTile);
+  copyRows(v, kvHead, kStart, rows, a.skv, a.valueDepth, vTile);
+  barrier();
+
+  // Causal: the first query rows that see this block's first key.
+  Value first = c(0);
+  if (a.causal)
+    first = mul(div(kStart, bk), c(bk));
+  SmallVector<Value> init(a.depth / tn + a.valueDepth / tn,
+                          mma.zero(b, loc));
+  scf::ForOp headLoop;
+  {
+    OpBuilder::InsertionGuard g(b);
+    headLoop = loop(c(0), c(group), c(1), init);
+    head = add(mul(kvHead, c(group)), headLoop.getInductionVar());
+    scf::ForOp queryLoop = loop(first, c(a.sq), c(bk),
+                                headLoop.getRegionIterArgs());
+    Value qs = queryLoop.getInductionVar();
+    SmallVector<Value> dkAcc(
+        queryLoop.getRegionIterArgs().take_front(a.depth / tn));
+    SmallVector<Value> dvAcc(
+        queryLoop.getRegionIterArgs().drop_front(a.depth / tn));
+    copyRows(q, head, qs, bk, a.sq, a.depth, qTile);
+    copyRows(dO, head, qs, bk, a.sq, a.valueDepth, dOTile);
+    // The rows' log-sum-exp and D; past the sequence, +inf and 0 (P = 0).
+    {
+      OpBuilder::InsertionGuard sg(b);
+      auto some = scf::IfOp::create(b, loc, lt(tid, c(bk)), false);
+      b.setInsertionPointToStart(some.thenBlock());
+      Value row = add(qs, tid);
+      Value inside = lt(row, c(a.sq));
+      Value clamped = arith::SelectOp::create(b, loc, inside, row, c(0));
+      Value rowLse = memref::LoadOp::create(
+          b, loc, lse, ValueRange{batchIdx, head, clamped});
+      Value rowDelta = memref::LoadOp::create(
+          b, loc, delta, ValueRange{batchIdx, head, clamped});
+      memref::StoreOp::create(
+          b, loc, arith::SelectOp::create(b, loc, inside, rowLse, f(INFINITY)),
+          colLse, ValueRange{tid});
+      memref::StoreOp::create(
+          b, loc, arith::SelectOp::create(b, loc, inside, rowDelta, f(0.0)),
+          colDelta, ValueRange{tid});
+    }
+    barrier();
+    stage(product(kTile, warpRow, qTile, false, a.depth, bk), staging);
+    barrier();
+    forEachStaged(bk, [&](Value r, Value col) {
+      Value localRow = add(warpRow, r);
+      Value s = memref::LoadOp::create(b, loc, staging,
+                                       ValueRange{warp, r, col});
+      Value p = math::ExpOp::create(
+          b, loc,
+          arith::SubFOp::create(
+              b, loc, arith::MulFOp::create(b, loc, s, f(a.scale)),
+              memref::LoadOp::create(b, loc, colLse, ValueRange{col})));
+      if (a.causal) {
+        Value masked = arith::CmpIOp::create(
+            b, loc, arith::CmpIPredicate::ugt, add(kStart, localRow),
+            add(qs, col));
+        p = arith::SelectOp::create(b, loc, masked, f(0.0), p);
+      }
+      memref::StoreOp::create(b, loc, convert(p, a.element), pTile,
+                              ValueRange{localRow, col});
+    });
+    barrier();
+    dvAcc = product(pTile, warpRow, dOTile, /*bTransposed=*/true, bk,
+                    a.valueDepth, dvAcc);
+    stage(product(vTile, warpRow, dOTile, false, a.valueDepth, bk), staging);
+    barrier();
+    forEachStaged(bk, [&](Value r, Value col) {
+      Value localRow = add(warpRow, r);
+      Value dp = memref::LoadOp::create(b, loc, staging,
+                                        ValueRange{warp, r, col});
+      Value p = convert(memref::LoadOp::create(b, loc, pTile,
+                                               ValueRange{localRow, col}),
+                        f32);
+      Value centered = arith::SubFOp::create(
+          b, loc, dp, memref::LoadOp::create(b, loc, colDelta, ValueRange{col}));
+      Value ds = arith::MulFOp::create(
+          b, loc, arith::MulFOp::create(b, loc, p, centered), f(a.scale));
+      memref::StoreOp::create(b, loc, convert(ds, a.element), pTile,
+                              ValueRange{localRow, col});
+    });
+    barrier();
+    dkAcc = product(pTile, warpRow, qTile, /*bTransposed=*/true, bk, a.depth,
+                    dkAcc);
+    barrier();
+    SmallVector<Value> next(dkAcc);
+    next.append(dvAcc);
+    scf::YieldOp::create(b, loc, next);
+    b.setInsertionPointAfter(queryLoop);
+    scf::YieldOp::create(b, loc, queryLoop.getResults());
+  }
+  SmallVector<Value> results(headLoop.getResults());
+  auto keyRowWriter = [&](Value target) {
+    return [&, target](Value r, Value col, Value value) {
+      Value row = add(kStart, add(warpRow, r));
+      storeIf(lt(row, c(a.skv)), value, target, {batchIdx, kvHead, row, col});
+    };
+  };
+  writeOut(ArrayRef<Value>(results).take_front(a.depth / tn), staging, a.depth,
+           keyRowWriter(dk));
+  writeOut(ArrayRef<Value>(results).drop_front(a.depth / tn), staging,
+           a.valueDepth, keyRowWriter(dv));
 }
 
 struct GPUAttentionKernelsPass
@@ -434,22 +815,33 @@ struct GPUAttentionKernelsPass
         a = matchAttention(attention);
       else if (auto forward = dyn_cast<AttentionFwdOp>(op))
         a = matchAttention(forward);
+      else if (auto backward = dyn_cast<AttentionBwdOp>(op))
+        a = matchAttention(backward);
       if (a)
         found.push_back(*a);
     });
     SymbolTable symbols(module);
-    for (const Attention &a : found)
-      if (int64_t bk = keysPerStep(a, *mma, sharedMemory))
-        outline(a, *mma, bk, symbols);
+    for (const Attention &a : found) {
+      auto [warps, step] =
+          a.backward ? backwardTiling(a, *mma, sharedMemory)
+                     : std::pair<int64_t, int64_t>(
+                           kWarps, keysPerStep(a, *mma, sharedMemory));
+      if (step)
+        outline(a, *mma, warps, step, symbols);
+    }
   }
 
   /// Replaces `a.op` with a call of a new kernel function holding its
   /// launch.
-  void outline(const Attention &a, const MmaFragments &mma, int64_t bk,
-               SymbolTable &symbols) {
+  void outline(const Attention &a, const MmaFragments &mma, int64_t warps,
+               int64_t step, SymbolTable &symbols) {
     MLIRContext *context = &getContext();
     Location loc = a.op->getLoc();
-    SmallVector<Value> operands{a.query, a.key, a.value};
+    // The kernel function's arguments (read now: an earlier outlining may
+    // have replaced the forward results a backward reads).
+    SmallVector<Value> operands(a.op->getOperands().take_front(3));
+    if (auto backward = dyn_cast<AttentionBwdOp>(a.op))
+      operands.append({backward.getOut(), backward.getLse(), backward.getGrad()});
     auto type = FunctionType::get(context, ValueRange(operands).getTypes(),
                                   a.op->getResultTypes());
     // Named as kernel formation names kernels: after the calling function.
@@ -474,12 +866,25 @@ struct GPUAttentionKernelsPass
     for (Type t : a.op->getResultTypes())
       outputs.push_back(memref::AllocOp::create(b, loc, bufferOf(t),
                                                 b.getI64IntegerAttr(64)));
-    {
-      OpBuilder::InsertionGuard g(b);
-      FlashEmitter(a, mma, bk, b, loc)
-          .emit(inputs[0], inputs[1], inputs[2], outputs[0],
-                a.withLse ? outputs[1] : Value());
+    auto emitter = [&]() {
+      b.setInsertionPointToEnd(&kernel.front());
+      return FlashEmitter(a, mma, warps, step, b, loc);
+    };
+    if (!a.backward) {
+      emitter().emit(inputs[0], inputs[1], inputs[2], outputs[0],
+                     a.withLse ? outputs[1] : Value());
+    } else {
+      // D = rowsum(dO * O) per query row, from the first launch to the
+      // second.
+      auto lseType = cast<MemRefType>(inputs[4].getType());
+      Value delta = memref::AllocOp::create(b, loc, lseType,
+                                            b.getI64IntegerAttr(64));
+      emitter().emitBackwardQuery(inputs[0], inputs[1], inputs[2], inputs[3],
+                                  inputs[4], inputs[5], outputs[0], delta);
+      emitter().emitBackwardKeys(inputs[0], inputs[1], inputs[2], inputs[4],
+                                 inputs[5], delta, outputs[1], outputs[2]);
     }
+    b.setInsertionPointToEnd(&kernel.front());
     SmallVector<Value> results;
     for (auto [t, buffer] : llvm::zip(a.op->getResultTypes(), outputs))
       results.push_back(bufferization::ToTensorOp::create(

@@ -407,8 +407,12 @@ struct GPUEmulateBlocksPass
           steps.emplace_back();
           continue;
         }
+        // A loop with barriers anywhere in it (a nest of loops with
+        // barriers becomes a nest of loops of phases).
         auto loop = dyn_cast<scf::ForOp>(op);
-        if (loop && !loop.getBody()->getOps<gpu::BarrierOp>().empty()) {
+        if (loop && loop->walk([](gpu::BarrierOp) {
+                          return WalkResult::interrupt();
+                        }).wasInterrupted()) {
           steps.emplace_back().loop = loop;
           steps.emplace_back();
           continue;
