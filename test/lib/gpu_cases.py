@@ -75,6 +75,12 @@ def op_cases(rng):
         ("attention bf16 cross scale", [x(1, 2, 70, 32, elem="bf16"), x(1, 1, 50, 32, elem="bf16"), x(1, 1, 50, 48, elem="bf16")],
          "  %o = aster.attention %a0, %a1, %a2 scale = 0.3 : tensor<1x2x70x32xbf16>, tensor<1x1x50x32xbf16>, tensor<1x1x50x48xbf16> -> tensor<1x2x70x48xbf16>",
          [("o", (1, 2, 70, 48), "bf16")]),
+        # The backward (dQ and D, then dK and dV summed over the group's
+        # query heads) after the forward, causal, grouped-query heads.
+        ("attention bf16 backward causal gqa", [x(2, 4, 40, 32, elem="bf16"), x(2, 2, 40, 32, elem="bf16"), x(2, 2, 40, 16, elem="bf16"), x(2, 4, 40, 16, elem="bf16")],
+         "  %o, %l = aster.attention_fwd %a0, %a1, %a2 causal : tensor<2x4x40x32xbf16>, tensor<2x2x40x32xbf16>, tensor<2x2x40x16xbf16> -> tensor<2x4x40x16xbf16>, tensor<2x4x40xf32>\n"
+         "  %dq, %dk, %dv = aster.attention_bwd %a0, %a1, %a2, %o, %l, %a3 causal : tensor<2x4x40x32xbf16>, tensor<2x2x40x32xbf16>, tensor<2x2x40x16xbf16>, tensor<2x4x40x16xbf16>, tensor<2x4x40xf32>, tensor<2x4x40x16xbf16> -> tensor<2x4x40x32xbf16>, tensor<2x2x40x32xbf16>, tensor<2x2x40x16xbf16>",
+         [("dq", (2, 4, 40, 32), "bf16"), ("dk", (2, 2, 40, 32), "bf16"), ("dv", (2, 2, 40, 16), "bf16")]),
         ("embedding transpose add", [x(300, 64), (ids, "i32"), x(64)],
          "  %e = aster.embedding %a0[%a1] : tensor<300x64xf32>, tensor<4x9xi32> -> tensor<4x9x64xf32>\n"
          "  %t = aster.transpose %e, [1, 0, 2] : tensor<4x9x64xf32> -> tensor<9x4x64xf32>\n"

@@ -846,9 +846,9 @@ struct GPUAttentionKernelsPass
                                   a.op->getResultTypes());
     // Named as kernel formation names kernels: after the calling function.
     auto caller = a.op->getParentOfType<func::FuncOp>();
+    std::string name = a.backward ? "attention_bwd" : "attention";
     auto kernel = func::FuncOp::create(
-        loc, (caller ? caller.getName() + "_attention" : "attention").str(),
-        type);
+        loc, caller ? (caller.getName() + "_" + name).str() : name, type);
     kernel.setPrivate();
     kernel->setAttr("aster.kernel", StringAttr::get(context, "attention"));
     symbols.insert(kernel); // renamed when the name is taken

@@ -28,11 +28,12 @@ func.func @matmul_bf16(%x: tensor<256x512xbf16>, %w: tensor<512x384xbf16>, %bias
   return %y : tensor<256x384xbf16>
 }
 
-// Causal flash attention on tensor cores (aster-gpu-attention-kernels):
-// bf16 query, key and value with head dimension 128, grouped-query heads,
-// the log-sum-exp saved for the backward.
-func.func @attention_bf16(%q: tensor<2x8x256x128xbf16>, %k: tensor<2x2x256x128xbf16>, %v: tensor<2x2x256x128xbf16>)
-    -> (tensor<2x8x256x128xbf16>, tensor<2x8x256xf32>) {
+// Causal flash attention on tensor cores (aster-gpu-attention-kernels),
+// forward and backward: bf16 query, key and value with head dimension 128,
+// grouped-query heads, the log-sum-exp saved for the backward.
+func.func @attention_bf16(%q: tensor<2x8x256x128xbf16>, %k: tensor<2x2x256x128xbf16>, %v: tensor<2x2x256x128xbf16>, %g: tensor<2x8x256x128xbf16>)
+    -> (tensor<2x8x256x128xbf16>, tensor<2x8x256x128xbf16>, tensor<2x2x256x128xbf16>, tensor<2x2x256x128xbf16>) {
   %o, %lse = aster.attention_fwd %q, %k, %v causal : tensor<2x8x256x128xbf16>, tensor<2x2x256x128xbf16>, tensor<2x2x256x128xbf16> -> tensor<2x8x256x128xbf16>, tensor<2x8x256xf32>
-  return %o, %lse : tensor<2x8x256x128xbf16>, tensor<2x8x256xf32>
+  %dq, %dk, %dv = aster.attention_bwd %q, %k, %v, %o, %lse, %g causal : tensor<2x8x256x128xbf16>, tensor<2x2x256x128xbf16>, tensor<2x2x256x128xbf16>, tensor<2x8x256x128xbf16>, tensor<2x8x256xf32>, tensor<2x8x256x128xbf16> -> tensor<2x8x256x128xbf16>, tensor<2x2x256x128xbf16>, tensor<2x2x256x128xbf16>
+  return %o, %dq, %dk, %dv : tensor<2x8x256x128xbf16>, tensor<2x8x256x128xbf16>, tensor<2x2x256x128xbf16>, tensor<2x2x256x128xbf16>
 }
