@@ -295,15 +295,16 @@ def GPUMatmulKernels : Pass<"aster-gpu-matmul-kernels", "::mlir::ModuleOp"> {
 }
 
 def GPUAttentionKernels : Pass<"aster-gpu-attention-kernels", "::mlir::ModuleOp"> {
-  let summary = "Flash attention forward on tensor cores, one launch per op";
+  let summary = "Flash attention forward and backward on tensor cores";
   let description = [{
     Runs on aster IR, first in the GPU buffer pipeline (before
     `convert-aster-to-linalg` would spell attention out as matmuls and a
-    softmax). Each `aster.attention` and `aster.attention_fwd` without a
-    mask, with static shapes, bf16 or f16 query, key and value, and head
-    dimensions that are multiples of 16 and fit shared memory becomes a
-    call of a private kernel function (`aster.kernel = "attention"`)
-    whose body is one `gpu.launch` (FlashAttention-2's forward):
+    softmax). Each `aster.attention`, `aster.attention_fwd` and
+    `aster.attention_bwd` without a mask, with static shapes, bf16 or f16
+    query, key and value, and head dimensions that are multiples of 16 and
+    fit shared memory becomes a call of a private kernel function
+    (`aster.kernel = "attention"`) whose body is the launches
+    (FlashAttention-2). The forward is one launch:
     - a block per (batch, head, 64 query rows), four warps of 16 rows;
       heavy causal blocks (late query rows) are launched first;
     - the block's query rows are copied to shared memory once and each
@@ -320,6 +321,17 @@ def GPUAttentionKernels : Pass<"aster-gpu-attention-kernels", "::mlir::ModuleOp"
     - the output is divided by the running sum and stored through shared
       memory in the result type; `attention_fwd`'s log-sum-exp is
       max + log(sum).
+    The backward is two launches, each recomputing P from the saved
+    log-sum-exp, without atomics:
+    - dQ: a block per (batch, head, query rows); D = rowsum(dO * O) per
+      row (also stored for the second launch); per step of keys S = Q K^T,
+      P, dP = dO V^T, dS = scale P (dP - D) through shared memory, and
+      dQ += dS K in registers;
+    - dK and dV: a block per (batch, key and value head, key rows),
+      looping over the group's query heads and the query rows that see
+      the keys; S^T = K Q^T, P^T, dV += P^T dO, dP^T = V dO^T, dS^T and
+      dK += dS^T Q, dK and dV in registers.
+    Four warps of 16 rows per block, or two where four do not fit.
     Grouped-query heads read key and value head `h / (Hq / Hkv)`; causal
     attention is top-left aligned and stops at the block's last key.
     `instruction` picks the fragments as in `aster-gpu-matmul-kernels`.

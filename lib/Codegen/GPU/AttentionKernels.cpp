@@ -1,7 +1,7 @@
-//===- AttentionKernels.cpp - Flash attention forward on tensor cores -----===//
+//===- AttentionKernels.cpp - Flash attention on tensor cores -------------===//
 //
 // The GPU strategy for attention without a mask (FlashAttention-2's
-// forward). It runs on aster IR, before attention would be spelled out as
+// forward and backward). It runs on aster IR, before attention would be spelled out as
 // matmuls and a softmax, and outlines each op it takes into a private
 // kernel function (`aster.kernel = "attention"`) whose body is the final
 // `gpu.launch` between bufferization's `to_buffer` and `to_tensor`; the
@@ -25,9 +25,16 @@
 // (lanes on consecutive columns), and `attention_fwd`'s log-sum-exp is
 // m + log l. With `causal` a block stops at its last query row's key
 // (top-left aligned) and blocks are launched from the last query rows,
-// the longest, down. The matrix instruction is behind MmaFragments.h, as
-// for the matmul strategy; the softmax lanes and the one-lane-per-row
-// scan are plain code, so the CPU emulation runs all of it.
+// the longest, down.
+//
+// The backward (`attention_bwd`) is two launches that recompute P from the
+// saved log-sum-exp (emitBackwardQuery, emitBackwardKeys): dQ per query
+// block, then dK and dV per key block summed over the query heads of the
+// group, so that no two blocks add into the same output (no atomics).
+//
+// The matrix instruction is behind MmaFragments.h, as for the matmul
+// strategy; the softmax and the elementwise steps are plain code, so the
+// CPU emulation runs all of it.
 //
 //===----------------------------------------------------------------------===//
 

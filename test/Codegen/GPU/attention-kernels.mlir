@@ -68,8 +68,8 @@
 // CHECK: vector.store %{{.*}}, %[[ST]]
 // CHECK: gpu.barrier
 // CHECK: scf.for
+// CHECK:   memref.load %[[ST]]
 // CHECK:   scf.if
-// CHECK:     memref.load %[[ST]]
 // CHECK:     arith.truncf %{{.*}} : f32 to bf16
 // CHECK:     memref.store %{{.*}}, %[[O]]{{.*}} : memref<1x4x80x16xbf16>
 // CHECK: bufferization.to_tensor %[[O]] restrict writable
@@ -84,6 +84,48 @@
 func.func @causal_gqa(%q: tensor<1x4x80x32xbf16>, %k: tensor<1x2x80x32xbf16>, %v: tensor<1x2x80x16xbf16>) -> (tensor<1x4x80x16xbf16>, tensor<1x4x80xf32>) {
   %o, %lse = aster.attention_fwd %q, %k, %v causal : tensor<1x4x80x32xbf16>, tensor<1x2x80x32xbf16>, tensor<1x2x80x16xbf16> -> tensor<1x4x80x16xbf16>, tensor<1x4x80xf32>
   return %o, %lse : tensor<1x4x80x16xbf16>, tensor<1x4x80xf32>
+}
+
+// -----
+
+// The backward, causal with grouped-query heads: one kernel function, two
+// launches. The first, a block per (batch, head, 64 query rows): D =
+// rowsum(dO * O) per row (to shared memory and to a buffer for the second
+// launch), then over the keys the rows see: S = Q K^T, P = exp(scale S -
+// lse), dP = dO V^T, dS = scale P (dP - D) and dQ += dS K, the four dQ tiles
+// of 16 x 8 in registers. The second, a block per (batch, key head, 64 key rows),
+// loops over the group's two query heads and the query rows that see its
+// keys (from the block's first, causal), dK and dV (four and two tiles) in
+// registers across both loops.
+// CHECK-LABEL: func.func @backward
+// CHECK: %[[R:.*]]:3 = call @backward_attention_bwd(%arg0, %arg1, %arg2, %arg3, %arg4, %arg5)
+// CHECK-LABEL: func.func private @backward_attention_bwd
+// CHECK-SAME: attributes {aster.kernel = "attention"}
+// CHECK-COUNT-6: bufferization.to_buffer %arg{{[0-5]}} read_only
+// CHECK: %[[DQ:.*]] = memref.alloc() {alignment = 64 : i64} : memref<1x4x80x32xbf16>
+// CHECK: %[[DK:.*]] = memref.alloc() {alignment = 64 : i64} : memref<1x2x80x32xbf16>
+// CHECK: %[[DV:.*]] = memref.alloc() {alignment = 64 : i64} : memref<1x2x80x16xbf16>
+// CHECK: %[[D:.*]] = memref.alloc() {alignment = 64 : i64} : memref<1x4x80xf32>
+// CHECK: gpu.launch blocks({{.*}}) in (%{{.*}} = %c8,
+// CHECK:   memref.store %{{.*}}, %[[D]]
+// CHECK:   scf.for {{.*}} -> (vector<4xf32>, vector<4xf32>, vector<4xf32>, vector<4xf32>) {
+// CHECK-COUNT-5: nvvm.mma.sync
+// CHECK:     math.exp
+// CHECK:   memref.store %{{.*}}, %[[DQ]]
+// CHECK: gpu.launch blocks({{.*}}) in (%{{.*}} = %c4,
+// CHECK:   scf.for %{{.*}} = %c0{{.*}} to %c2{{.*}} step %c1{{.*}} iter_args({{.*}}) -> (vector<4xf32>, vector<4xf32>, vector<4xf32>, vector<4xf32>, vector<4xf32>, vector<4xf32>)
+// CHECK:     scf.for
+// CHECK:       memref.load %[[D]]
+// CHECK:       nvvm.mma.sync
+// CHECK:       math.exp
+// CHECK:   memref.store %{{.*}}, %[[DK]]
+// CHECK:   memref.store %{{.*}}, %[[DV]]
+// CHECK: bufferization.to_tensor %[[DQ]] restrict writable
+// CHECK: bufferization.to_tensor %[[DK]] restrict writable
+// CHECK: bufferization.to_tensor %[[DV]] restrict writable
+func.func @backward(%q: tensor<1x4x80x32xbf16>, %k: tensor<1x2x80x32xbf16>, %v: tensor<1x2x80x16xbf16>, %o: tensor<1x4x80x16xbf16>, %lse: tensor<1x4x80xf32>, %g: tensor<1x4x80x16xbf16>) -> (tensor<1x4x80x32xbf16>, tensor<1x2x80x32xbf16>, tensor<1x2x80x16xbf16>) {
+  %dq, %dk, %dv = aster.attention_bwd %q, %k, %v, %o, %lse, %g causal : tensor<1x4x80x32xbf16>, tensor<1x2x80x32xbf16>, tensor<1x2x80x16xbf16>, tensor<1x4x80x16xbf16>, tensor<1x4x80xf32>, tensor<1x4x80x16xbf16> -> tensor<1x4x80x32xbf16>, tensor<1x2x80x32xbf16>, tensor<1x2x80x16xbf16>
+  return %dq, %dk, %dv : tensor<1x4x80x32xbf16>, tensor<1x2x80x32xbf16>, tensor<1x2x80x16xbf16>
 }
 
 // -----
