@@ -329,6 +329,67 @@ struct FlashEmitter {
         buffer, indices);
   }
 
+  /// Block -> (batch, head, query block) for `qBlocks` blocks of `rows`
+  /// query rows, the last query blocks (the longest when causal) first:
+  /// sets batchIdx, head, kvHead and qStart.
+  void mapQueryBlock(int64_t qBlocks, int64_t rows) {
+    Value block = launch.blockId;
+    Value qBlock = arith::SubIOp::create(b, loc, c(qBlocks - 1),
+                                         rem(block, qBlocks));
+    Value bh = div(block, qBlocks);
+    head = rem(bh, a.heads);
+    batchIdx = div(bh, a.heads);
+    kvHead = div(head, a.heads / a.kvHeads);
+    qStart = mul(qBlock, c(rows));
+  }
+  /// Whether query `row` does not see `key`: past the keys, or after the
+  /// row when causal.
+  Value masked(Value key, Value row) {
+    Value outside = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::uge,
+                                          key, c(a.skv));
+    if (!a.causal)
+      return outside;
+    return arith::OrIOp::create(
+        b, loc, outside,
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ugt, key, row));
+  }
+  /// The backward's P from the scores in staging, into `pTile` (rows as
+  /// staged): exp(scale s - lse), 0 where `isMasked(r, col)`.
+  void probabilities(Value staging, Value pTile,
+                     function_ref<Value(Value, Value)> lse,
+                     function_ref<Value(Value, Value)> isMasked) {
+    forEachStaged(bk, [&](Value r, Value col) {
+      Value s = memref::LoadOp::create(b, loc, staging,
+                                       ValueRange{warp, r, col});
+      Value p = math::ExpOp::create(
+          b, loc,
+          arith::SubFOp::create(
+              b, loc, arith::MulFOp::create(b, loc, s, f(a.scale)),
+              lse(r, col)));
+      p = arith::SelectOp::create(b, loc, isMasked(r, col), f(0.0), p);
+      memref::StoreOp::create(b, loc, convert(p, a.element), pTile,
+                              ValueRange{add(warpRow, r), col});
+    });
+  }
+  /// dS = scale P (dP - D) over P in `pTile`, dP in staging.
+  void scoreGradients(Value staging, Value pTile,
+                      function_ref<Value(Value, Value)> delta) {
+    Type f32 = b.getF32Type();
+    forEachStaged(bk, [&](Value r, Value col) {
+      Value localRow = add(warpRow, r);
+      Value dp = memref::LoadOp::create(b, loc, staging,
+                                        ValueRange{warp, r, col});
+      Value p = convert(memref::LoadOp::create(b, loc, pTile,
+                                               ValueRange{localRow, col}),
+                        f32);
+      Value centered = arith::SubFOp::create(b, loc, dp, delta(r, col));
+      Value ds = arith::MulFOp::create(
+          b, loc, arith::MulFOp::create(b, loc, p, centered), f(a.scale));
+      memref::StoreOp::create(b, loc, convert(ds, a.element), pTile,
+                              ValueRange{localRow, col});
+    });
+  }
+
   void emit(Value q, Value k, Value v, Value out, Value lse);
   void emitBackwardQuery(Value q, Value k, Value v, Value o, Value lse,
                          Value dO, Value dq, Value delta);
@@ -348,15 +409,7 @@ void FlashEmitter::emit(Value q, Value k, Value v, Value out, Value lse) {
   Value pTile = shared({rows, bk + kPad}, a.element);
   Value staging = shared({warps, tm, bk + 2}, f32);
   Value rowScale = shared({rows}, f32);
-  // Block -> (batch, head, query block), the last query blocks first.
-  Value block = launch.blockId;
-  Value qBlock = arith::SubIOp::create(b, loc, c(qBlocks - 1),
-                                       rem(block, qBlocks));
-  Value bh = div(block, qBlocks);
-  head = rem(bh, a.heads);
-  batchIdx = div(bh, a.heads);
-  kvHead = div(head, a.heads / a.kvHeads);
-  qStart = mul(qBlock, c(rows));
+  mapQueryBlock(qBlocks, rows);
 
   copyRows(q, head, qStart, rows, a.sq, a.depth, qTile);
   gpu::BarrierOp::create(b, loc);
@@ -420,15 +473,8 @@ void FlashEmitter::emit(Value q, Value k, Value v, Value out, Value lse) {
         Value s = memref::LoadOp::create(b, loc, staging,
                                          ValueRange{warp, lane, col});
         s = arith::MulFOp::create(b, loc, s, f(a.scale));
-        Value key = add(kStart, col);
-        Value masked = arith::CmpIOp::create(
-            b, loc, arith::CmpIPredicate::uge, key, c(a.skv));
-        if (a.causal)
-          masked = arith::OrIOp::create(
-              b, loc, masked,
-              arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ugt, key,
-                                    queryRow));
-        return arith::SelectOp::create(b, loc, masked, f(-INFINITY), s);
+        return arith::SelectOp::create(
+            b, loc, masked(add(kStart, col), queryRow), f(-INFINITY), s);
       };
       Value maxNew;
       {
@@ -546,14 +592,7 @@ void FlashEmitter::emitBackwardQuery(Value q, Value k, Value v, Value o,
   Value rowLse = shared({rows}, f32);
   Value rowDelta = shared({rows}, f32);
 
-  Value block = launch.blockId;
-  Value qBlock = arith::SubIOp::create(b, loc, c(qBlocks - 1),
-                                       rem(block, qBlocks));
-  Value bh = div(block, qBlocks);
-  head = rem(bh, a.heads);
-  batchIdx = div(bh, a.heads);
-  kvHead = div(head, a.heads / a.kvHeads);
-  qStart = mul(qBlock, c(rows));
+  mapQueryBlock(qBlocks, rows);
   copyRows(q, head, qStart, rows, a.sq, a.depth, qTile);
   copyRows(dO, head, qStart, rows, a.sq, a.valueDepth, dOTile);
   barrier();
@@ -610,44 +649,21 @@ void FlashEmitter::emitBackwardQuery(Value q, Value k, Value v, Value o,
     barrier();
     stage(product(qTile, warpRow, kTile, false, a.depth, bk), staging);
     barrier();
-    forEachStaged(bk, [&](Value r, Value col) {
-      Value localRow = add(warpRow, r);
-      Value s = memref::LoadOp::create(b, loc, staging,
-                                       ValueRange{warp, r, col});
-      Value key = add(kStart, col), row = add(qStart, localRow);
-      Value masked = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::uge,
-                                           key, c(a.skv));
-      if (a.causal)
-        masked = arith::OrIOp::create(
-            b, loc, masked,
-            arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ugt, key,
-                                  row));
-      Value p = math::ExpOp::create(
-          b, loc,
-          arith::SubFOp::create(
-              b, loc, arith::MulFOp::create(b, loc, s, f(a.scale)),
-              memref::LoadOp::create(b, loc, rowLse, ValueRange{localRow})));
-      p = arith::SelectOp::create(b, loc, masked, f(0.0), p);
-      memref::StoreOp::create(b, loc, convert(p, a.element), pTile,
-                              ValueRange{localRow, col});
-    });
+    probabilities(
+        staging, pTile,
+        [&](Value r, Value) -> Value {
+          return memref::LoadOp::create(b, loc, rowLse,
+                                        ValueRange{add(warpRow, r)});
+        },
+        [&](Value r, Value col) {
+          return masked(add(kStart, col), add(qStart, add(warpRow, r)));
+        });
     barrier();
     stage(product(dOTile, warpRow, vTile, false, a.valueDepth, bk), staging);
     barrier();
-    forEachStaged(bk, [&](Value r, Value col) {
-      Value localRow = add(warpRow, r);
-      Value dp = memref::LoadOp::create(b, loc, staging,
-                                        ValueRange{warp, r, col});
-      Value p = convert(memref::LoadOp::create(b, loc, pTile,
-                                               ValueRange{localRow, col}),
-                        f32);
-      Value centered = arith::SubFOp::create(
-          b, loc, dp,
-          memref::LoadOp::create(b, loc, rowDelta, ValueRange{localRow}));
-      Value ds = arith::MulFOp::create(
-          b, loc, arith::MulFOp::create(b, loc, p, centered), f(a.scale));
-      memref::StoreOp::create(b, loc, convert(ds, a.element), pTile,
-                              ValueRange{localRow, col});
+    scoreGradients(staging, pTile, [&](Value r, Value) -> Value {
+      return memref::LoadOp::create(b, loc, rowDelta,
+                                    ValueRange{add(warpRow, r)});
     });
     barrier();
     SmallVector<Value> acc =
@@ -742,42 +758,21 @@ void FlashEmitter::emitBackwardKeys(Value q, Value k, Value v, Value lse,
     barrier();
     stage(product(kTile, warpRow, qTile, false, a.depth, bk), staging);
     barrier();
-    forEachStaged(bk, [&](Value r, Value col) {
-      Value localRow = add(warpRow, r);
-      Value s = memref::LoadOp::create(b, loc, staging,
-                                       ValueRange{warp, r, col});
-      Value p = math::ExpOp::create(
-          b, loc,
-          arith::SubFOp::create(
-              b, loc, arith::MulFOp::create(b, loc, s, f(a.scale)),
-              memref::LoadOp::create(b, loc, colLse, ValueRange{col})));
-      if (a.causal) {
-        Value masked = arith::CmpIOp::create(
-            b, loc, arith::CmpIPredicate::ugt, add(kStart, localRow),
-            add(qs, col));
-        p = arith::SelectOp::create(b, loc, masked, f(0.0), p);
-      }
-      memref::StoreOp::create(b, loc, convert(p, a.element), pTile,
-                              ValueRange{localRow, col});
-    });
+    probabilities(
+        staging, pTile,
+        [&](Value, Value col) -> Value {
+          return memref::LoadOp::create(b, loc, colLse, ValueRange{col});
+        },
+        [&](Value r, Value col) {
+          return masked(add(kStart, add(warpRow, r)), add(qs, col));
+        });
     barrier();
     dvAcc = product(pTile, warpRow, dOTile, /*bTransposed=*/true, bk,
                     a.valueDepth, dvAcc);
     stage(product(vTile, warpRow, dOTile, false, a.valueDepth, bk), staging);
     barrier();
-    forEachStaged(bk, [&](Value r, Value col) {
-      Value localRow = add(warpRow, r);
-      Value dp = memref::LoadOp::create(b, loc, staging,
-                                        ValueRange{warp, r, col});
-      Value p = convert(memref::LoadOp::create(b, loc, pTile,
-                                               ValueRange{localRow, col}),
-                        f32);
-      Value centered = arith::SubFOp::create(
-          b, loc, dp, memref::LoadOp::create(b, loc, colDelta, ValueRange{col}));
-      Value ds = arith::MulFOp::create(
-          b, loc, arith::MulFOp::create(b, loc, p, centered), f(a.scale));
-      memref::StoreOp::create(b, loc, convert(ds, a.element), pTile,
-                              ValueRange{localRow, col});
+    scoreGradients(staging, pTile, [&](Value, Value col) -> Value {
+      return memref::LoadOp::create(b, loc, colDelta, ValueRange{col});
     });
     barrier();
     dkAcc = product(pTile, warpRow, qTile, /*bTransposed=*/true, bk, a.depth,
