@@ -43,8 +43,6 @@
 #include "aster/Dialect/Aster/IR/AsterOps.h"
 #include "Payload.h"
 
-#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
-#include "mlir/IR/SymbolTable.h"
 
 #include <cmath>
 
@@ -833,70 +831,42 @@ struct GPUAttentionKernelsPass
     }
   }
 
-  /// Replaces `a.op` with a call of a new kernel function holding its
-  /// launch.
+  /// Replaces `a.op` with a call of a kernel function holding its
+  /// launches.
   void outline(const Attention &a, const MmaFragments &mma, int64_t warps,
                int64_t step, SymbolTable &symbols) {
-    MLIRContext *context = &getContext();
-    Location loc = a.op->getLoc();
     // The kernel function's arguments (read now: an earlier outlining may
     // have replaced the forward results a backward reads).
     SmallVector<Value> operands(a.op->getOperands().take_front(3));
     if (auto backward = dyn_cast<AttentionBwdOp>(a.op))
       operands.append({backward.getOut(), backward.getLse(), backward.getGrad()});
-    auto type = FunctionType::get(context, ValueRange(operands).getTypes(),
-                                  a.op->getResultTypes());
-    // Named as kernel formation names kernels: after the calling function.
-    auto caller = a.op->getParentOfType<func::FuncOp>();
-    std::string name = a.backward ? "attention_bwd" : "attention";
-    auto kernel = func::FuncOp::create(
-        loc, caller ? (caller.getName() + "_" + name).str() : name, type);
-    kernel.setPrivate();
-    kernel->setAttr("aster.kernel", StringAttr::get(context, "attention"));
-    symbols.insert(kernel); // renamed when the name is taken
-
-    OpBuilder b = OpBuilder::atBlockBegin(kernel.addEntryBlock());
-    auto bufferOf = [&](Type t) {
-      auto tensor = cast<RankedTensorType>(t);
-      return MemRefType::get(tensor.getShape(), tensor.getElementType());
-    };
-    SmallVector<Value> inputs;
-    for (BlockArgument arg : kernel.getArguments())
-      inputs.push_back(bufferization::ToBufferOp::create(
-          b, loc, bufferOf(arg.getType()), arg, /*read_only=*/true));
-    SmallVector<Value> outputs;
-    for (Type t : a.op->getResultTypes())
-      outputs.push_back(memref::AllocOp::create(b, loc, bufferOf(t),
-                                                b.getI64IntegerAttr(64)));
-    auto emitter = [&]() {
-      b.setInsertionPointToEnd(&kernel.front());
-      return FlashEmitter(a, mma, warps, step, b, loc);
-    };
-    if (!a.backward) {
-      emitter().emit(inputs[0], inputs[1], inputs[2], outputs[0],
-                     a.withLse ? outputs[1] : Value());
-    } else {
-      // D = rowsum(dO * O) per query row, from the first launch to the
-      // second.
-      auto lseType = cast<MemRefType>(inputs[4].getType());
-      Value delta = memref::AllocOp::create(b, loc, lseType,
-                                            b.getI64IntegerAttr(64));
-      emitter().emitBackwardQuery(inputs[0], inputs[1], inputs[2], inputs[3],
-                                  inputs[4], inputs[5], outputs[0], delta);
-      emitter().emitBackwardKeys(inputs[0], inputs[1], inputs[2], inputs[4],
-                                 inputs[5], delta, outputs[1], outputs[2]);
-    }
-    b.setInsertionPointToEnd(&kernel.front());
-    SmallVector<Value> results;
-    for (auto [t, buffer] : llvm::zip(a.op->getResultTypes(), outputs))
-      results.push_back(bufferization::ToTensorOp::create(
-          b, loc, t, buffer, /*restrict=*/true, /*writable=*/true));
-    func::ReturnOp::create(b, loc, results);
-
-    OpBuilder callBuilder(a.op);
-    auto call = func::CallOp::create(callBuilder, loc, kernel, operands);
-    a.op->replaceAllUsesWith(call.getResults());
-    a.op->erase();
+    outlineKernel(
+        a.op, operands, "attention",
+        a.backward ? "attention_bwd" : "attention", symbols,
+        [&](OpBuilder &b, Block *body, ArrayRef<Value> inputs,
+            ArrayRef<Value> outputs) {
+          Location loc = a.op->getLoc();
+          auto emitter = [&]() {
+            b.setInsertionPointToEnd(body);
+            return FlashEmitter(a, mma, warps, step, b, loc);
+          };
+          if (!a.backward) {
+            emitter().emit(inputs[0], inputs[1], inputs[2], outputs[0],
+                           a.withLse ? outputs[1] : Value());
+            return;
+          }
+          // D = rowsum(dO * O) per query row, from the first launch to the
+          // second.
+          auto lseType = cast<MemRefType>(inputs[4].getType());
+          Value delta = memref::AllocOp::create(b, loc, lseType,
+                                                b.getI64IntegerAttr(64));
+          emitter().emitBackwardQuery(inputs[0], inputs[1], inputs[2],
+                                      inputs[3], inputs[4], inputs[5],
+                                      outputs[0], delta);
+          emitter().emitBackwardKeys(inputs[0], inputs[1], inputs[2],
+                                     inputs[4], inputs[5], delta, outputs[1],
+                                     outputs[2]);
+        });
   }
 };
 

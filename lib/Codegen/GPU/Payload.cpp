@@ -4,6 +4,7 @@
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
@@ -80,6 +81,51 @@ Launch mlir::aster::createLaunch(OpBuilder &b, Location loc, int64_t grid,
   }
   b.setInsertionPoint(body.getTerminator());
   return {launch, launch.getBlockIds().x, launch.getThreadIds().x};
+}
+
+void mlir::aster::outlineKernel(
+    Operation *op, ValueRange operands, StringRef kind, StringRef name,
+    SymbolTable &symbols,
+    function_ref<void(OpBuilder &, Block *, ArrayRef<Value>, ArrayRef<Value>)>
+        emit) {
+  MLIRContext *context = op->getContext();
+  Location loc = op->getLoc();
+  auto type = FunctionType::get(context, operands.getTypes(),
+                                op->getResultTypes());
+  // Named as kernel formation names kernels: after the calling function.
+  auto caller = op->getParentOfType<func::FuncOp>();
+  auto kernel = func::FuncOp::create(
+      loc, caller ? (caller.getName() + "_" + name).str() : name.str(), type);
+  kernel.setPrivate();
+  kernel->setAttr("aster.kernel", StringAttr::get(context, kind));
+  symbols.insert(kernel); // renamed when the name is taken
+
+  Block *body = kernel.addEntryBlock();
+  OpBuilder b = OpBuilder::atBlockBegin(body);
+  auto bufferOf = [&](Type t) {
+    auto tensor = cast<RankedTensorType>(t);
+    return MemRefType::get(tensor.getShape(), tensor.getElementType());
+  };
+  SmallVector<Value> inputs;
+  for (BlockArgument arg : kernel.getArguments())
+    inputs.push_back(bufferization::ToBufferOp::create(
+        b, loc, bufferOf(arg.getType()), arg, /*read_only=*/true));
+  SmallVector<Value> outputs;
+  for (Type t : op->getResultTypes())
+    outputs.push_back(memref::AllocOp::create(b, loc, bufferOf(t),
+                                              b.getI64IntegerAttr(64)));
+  emit(b, body, inputs, outputs);
+  b.setInsertionPointToEnd(body);
+  SmallVector<Value> results;
+  for (auto [t, buffer] : llvm::zip(op->getResultTypes(), outputs))
+    results.push_back(bufferization::ToTensorOp::create(
+        b, loc, t, buffer, /*restrict=*/true, /*writable=*/true));
+  func::ReturnOp::create(b, loc, results);
+
+  OpBuilder callBuilder(op);
+  auto call = func::CallOp::create(callBuilder, loc, kernel, operands);
+  op->replaceAllUsesWith(call.getResults());
+  op->erase();
 }
 
 bool mlir::aster::contiguousAlong(linalg::GenericOp op, OpOperand &operand,

@@ -13,6 +13,7 @@
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/Builders.h"
+#include "mlir/IR/SymbolTable.h"
 
 namespace mlir::aster {
 
@@ -76,6 +77,20 @@ struct Launch {
   Value blockId, threadId;
 };
 Launch createLaunch(OpBuilder &b, Location loc, int64_t grid, int64_t block);
+
+/// Replaces `op` (on tensors, before bufferization) with a call of a new
+/// private kernel function (`aster.kernel = kind`, named `<caller>_<name>`)
+/// that takes `operands` and returns `op`'s results. Its body reads the
+/// operands as buffers (`bufferization.to_buffer`, read-only), allocates
+/// the results, lets `emit(builder, body, inputs, outputs)` write them
+/// (the strategy's launches; the builder set where emit puts it), and
+/// returns them (`to_tensor`, restrict, writable). Bufferization and the
+/// rest of the pipeline then treat it as any kernel.
+void outlineKernel(
+    Operation *op, ValueRange operands, StringRef kind, StringRef name,
+    SymbolTable &symbols,
+    function_ref<void(OpBuilder &, Block *, ArrayRef<Value>, ArrayRef<Value>)>
+        emit);
 
 /// Whether `operand` of `op` is read or written contiguously along loop
 /// `dim` (its last index is that loop's, no other index depends on it, an
