@@ -20,6 +20,8 @@ def op_cases(rng):
     labels = rng.integers(0, 5000, (3, 4)).astype(np.int32)
     labels[1, 2] = -100
     ids = rng.integers(0, 300, (4, 9)).astype(np.int32)
+    scatter_ids = rng.integers(-300, 300, (4, 9)).astype(np.int32)
+    scatter_ids[1, :4] = scatter_ids[0, :4]  # repeated rows accumulate
     return [
         ("softmax f32", [x(6, 1000)],
          "  %y = aster.softmax %a0, axis = 1 : tensor<6x1000xf32>", [("y", (6, 1000), "f32")]),
@@ -81,6 +83,15 @@ def op_cases(rng):
          "  %o, %l = aster.attention_fwd %a0, %a1, %a2 causal : tensor<2x4x40x32xbf16>, tensor<2x2x40x32xbf16>, tensor<2x2x40x16xbf16> -> tensor<2x4x40x16xbf16>, tensor<2x4x40xf32>\n"
          "  %dq, %dk, %dv = aster.attention_bwd %a0, %a1, %a2, %o, %l, %a3 causal : tensor<2x4x40x32xbf16>, tensor<2x2x40x32xbf16>, tensor<2x2x40x16xbf16>, tensor<2x4x40x16xbf16>, tensor<2x4x40xf32>, tensor<2x4x40x16xbf16> -> tensor<2x4x40x32xbf16>, tensor<2x2x40x32xbf16>, tensor<2x2x40x16xbf16>",
          [("dq", (2, 4, 40, 32), "bf16"), ("dk", (2, 2, 40, 32), "bf16"), ("dv", (2, 2, 40, 16), "bf16")]),
+        # scatter_add by atomic adds (aster-gpu-scatter-add-kernels):
+        # repeated and negative indices, a bf16 result (f32 accumulator)
+        # and an f32 one on an inner axis.
+        ("scatter_add bf16", [x(4, 9, 64, elem="bf16"), (scatter_ids, "i32")],
+         "  %y = aster.scatter_add %a0[%a1] axis = 0 : tensor<4x9x64xbf16>, tensor<4x9xi32> -> tensor<300x64xbf16>",
+         [("y", (300, 64), "bf16")]),
+        ("scatter_add f32 axis 1", [x(3, 4, 5, 8), (scatter_ids[:4, :5] % 20 - 7, "i32")],
+         "  %y = aster.scatter_add %a0[%a1] axis = 1 : tensor<3x4x5x8xf32>, tensor<4x5xi32> -> tensor<3x20x8xf32>",
+         [("y", (3, 20, 8), "f32")]),
         ("embedding transpose add", [x(300, 64), (ids, "i32"), x(64)],
          "  %e = aster.embedding %a0[%a1] : tensor<300x64xf32>, tensor<4x9xi32> -> tensor<4x9x64xf32>\n"
          "  %t = aster.transpose %e, [1, 0, 2] : tensor<4x9x64xf32> -> tensor<9x4x64xf32>\n"

@@ -353,6 +353,30 @@ def GPUAttentionKernels : Pass<"aster-gpu-attention-kernels", "::mlir::ModuleOp"
   ];
 }
 
+def GPUScatterAddKernels : Pass<"aster-gpu-scatter-add-kernels", "::mlir::ModuleOp"> {
+  let summary = "scatter_add on the GPU by f32 atomic adds";
+  let description = [{
+    Runs on aster IR, first in the GPU buffer pipeline (beside
+    `aster-gpu-attention-kernels`), before `convert-aster-to-linalg` would
+    spell `aster.scatter_add` out as a one-hot contraction. Each
+    scatter_add with static shapes and an f32, bf16 or f16 result becomes
+    a call of a private kernel function (`aster.kernel = "scatter"`) whose
+    launches, each a grid-stride loop over flat elements (256 threads a
+    block), zero an f32 accumulator (the result itself when it is f32),
+    add every update element into its row with `memref.atomic_rmw addf`
+    (a negative index counts from the end; indices are clamped to the
+    table), and, for a 16-bit result, round the accumulator into it. The
+    work is the number of updates, not updates x rows, and no one-hot
+    matrix is formed. The order of the atomic additions can change the
+    last bits of a sum from run to run.
+  }];
+  let dependentDialects = [
+    "::mlir::bufferization::BufferizationDialect",
+    "::mlir::func::FuncDialect", "::mlir::gpu::GPUDialect",
+    "::mlir::scf::SCFDialect", "::mlir::memref::MemRefDialect"
+  ];
+}
+
 def GPUElementwiseKernels : Pass<"aster-gpu-elementwise-kernels", "::mlir::ModuleOp"> {
   let summary = "Elementwise ops on the GPU: 16-byte vector accesses, grid-stride";
   let description = [{

@@ -61,6 +61,8 @@ void mlir::aster::buildGPUBufferPipeline(OpPassManager &pm,
   attention.instruction = instruction;
   attention.sharedMemory = target.sharedMemoryBytes;
   pm.addPass(createGPUAttentionKernels(attention));
+  // scatter_add by atomic adds rather than a one-hot contraction.
+  pm.addPass(createGPUScatterAddKernels());
   buildFusionPipeline(pm, /*flashAttention=*/false);
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());

@@ -1,7 +1,7 @@
 // One kernel of each family the GPU strategies have: elementwise (bf16 in,
 // f32 out, 16-byte accesses), rows (softmax, layer norm, cross-entropy),
 // the generic strategy (f32 matmul), gather (embedding), a bf16 matmul on
-// tensor cores and causal flash attention.
+// tensor cores, causal flash attention and scatter-add.
 func.func @forward(%x: tensor<64x1024xbf16>, %b: tensor<1024xf32>, %w: tensor<1024x256xf32>,
                    %g: tensor<1024xf32>, %t: tensor<300x256xf32>, %ids: tensor<8x16xi32>,
                    %labels: tensor<64xi32>, %x2: tensor<32x2048xbf16>, %c: tensor<2048xf32>)
@@ -36,4 +36,11 @@ func.func @attention_bf16(%q: tensor<2x8x256x128xbf16>, %k: tensor<2x2x256x128xb
   %o, %lse = aster.attention_fwd %q, %k, %v causal : tensor<2x8x256x128xbf16>, tensor<2x2x256x128xbf16>, tensor<2x2x256x128xbf16> -> tensor<2x8x256x128xbf16>, tensor<2x8x256xf32>
   %dq, %dk, %dv = aster.attention_bwd %q, %k, %v, %o, %lse, %g causal : tensor<2x8x256x128xbf16>, tensor<2x2x256x128xbf16>, tensor<2x2x256x128xbf16>, tensor<2x8x256x128xbf16>, tensor<2x8x256xf32>, tensor<2x8x256x128xbf16> -> tensor<2x8x256x128xbf16>, tensor<2x2x256x128xbf16>, tensor<2x2x256x128xbf16>
   return %o, %dq, %dk, %dv : tensor<2x8x256x128xbf16>, tensor<2x8x256x128xbf16>, tensor<2x2x256x128xbf16>, tensor<2x2x256x128xbf16>
+}
+
+// The embedding gradient of a bf16 model by atomic adds
+// (aster-gpu-scatter-add-kernels).
+func.func @embedding_grad(%g: tensor<8x128x768xbf16>, %ids: tensor<8x128xi32>) -> tensor<50257x768xbf16> {
+  %d = aster.scatter_add %g[%ids] axis = 0 : tensor<8x128x768xbf16>, tensor<8x128xi32> -> tensor<50257x768xbf16>
+  return %d : tensor<50257x768xbf16>
 }
