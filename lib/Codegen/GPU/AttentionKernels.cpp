@@ -1,14 +1,15 @@
 //===- AttentionKernels.cpp - Flash attention on tensor cores -------------===//
 //
 // The GPU strategy for attention without a mask (FlashAttention-2's
-// forward and backward). It runs on aster IR, before attention would be spelled out as
-// matmuls and a softmax, and outlines each op it takes into a private
-// kernel function (`aster.kernel = "attention"`) whose body is the final
-// `gpu.launch` between bufferization's `to_buffer` and `to_tensor`; the
-// rest of the pipeline (bufferization of the function boundary, arenas,
-// outlining, deduplication of identical layers) treats it as any kernel.
+// forward and backward). It runs on aster IR, before attention would be
+// spelled out as matmuls and a softmax, and outlines each op it takes into
+// a private kernel function (`aster.kernel = "attention"`, outlineKernel in
+// Payload.h) whose body is the final launches between bufferization's
+// `to_buffer` and `to_tensor`; the rest of the pipeline (bufferization of
+// the function boundary, arenas, outlining, deduplication of identical
+// layers) treats it as any kernel.
 //
-// A block owns 64 query rows of one (batch, head): four warps of tileM =
+// A forward block owns 64 query rows of one (batch, head): four warps of tileM =
 // 16 rows each. The rows are copied to shared memory once, each warp
 // keeps its query fragments in registers. Then, per block of BK keys:
 //
@@ -43,7 +44,6 @@
 #include "aster/Dialect/Aster/IR/AsterOps.h"
 #include "Payload.h"
 
-
 #include <cmath>
 
 namespace mlir::aster {
@@ -56,6 +56,8 @@ using namespace mlir::aster;
 
 namespace {
 
+/// The forward's warps per block; rows of shared-memory tiles are padded
+/// by kPad elements (conflict-free ldmatrix, 16-byte aligned rows).
 constexpr int64_t kWarps = 4, kPad = 8;
 
 /// An attention op the strategy takes (forward, or `attention_bwd`), with
