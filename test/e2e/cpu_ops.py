@@ -86,6 +86,13 @@ case("cast", [(x(3, 5) * 10, "f32")],
      "  %b = aster.cast %a0 : tensor<3x5xf32> -> tensor<3x5xbf16>\n"
      "  %i = aster.cast %a0 : tensor<3x5xf32> -> tensor<3x5xi32>",
      [("b", (3, 5), "bf16"), ("i", (3, 5), "i32")])
+# Integers to bf16 (through f32: LLVM would otherwise call compiler-rt's
+# __truncsfbf2, which the shared object does not link).
+case("cast integers to bf16", [(np.arange(-700, 800, 100).reshape(3, 5), "i32")],
+     "  %b = aster.cast %a0 : tensor<3x5xi32> -> tensor<3x5xbf16>\n"
+     "  %c = aster.compare lt %a0, %a0 : tensor<3x5xi32>, tensor<3x5xi32> -> tensor<3x5xi1>\n"
+     "  %d = aster.cast %c : tensor<3x5xi1> -> tensor<3x5xbf16>",
+     [("b", (3, 5), "bf16"), ("d", (3, 5), "bf16")])
 case("broadcast", [(x(3, 1), "f32")],
      "  %y = aster.broadcast %a0 : tensor<3x1xf32> -> tensor<2x3x5xf32>", [("y", (2, 3, 5), "f32")])
 for tl, tr in ((False, False), (True, False), (False, True), (True, True)):

@@ -99,6 +99,12 @@ void mlir::aster::buildCPULLVMPipeline(OpPassManager &pm) {
   pm.addPass(createConvertMathToLibmPass());
   // bf16 <-> f32 conversions as integer operations (no compiler-rt
   // libcall); arithmetic on 16-bit floats is done in f32 by the lowering.
+  // What else reaches arith with bf16 (an integer -> bf16 conversion, which
+  // LLVM would make a call of compiler-rt's __truncsfbf2) goes through f32
+  // first, and its truncation is then expanded like the others.
+  arith::ArithEmulateUnsupportedFloatsOptions emulate;
+  emulate.sourceTypeStrs = {"bf16"};
+  pm.addPass(arith::createArithEmulateUnsupportedFloats(emulate));
   arith::ArithExpandOpsPassOptions expand;
   expand.includeBf16 = true;
   pm.addPass(arith::createArithExpandOpsPass(expand));
