@@ -502,13 +502,10 @@ struct ScatterAddToLinalg : OpRewritePattern<ScatterAddOp> {
     Type ut = tensorType(op.getUpdates()).getElementType();
     bool narrow = ut.isBF16() || ut.isF16();
     Type operandType = narrow ? ut : o.f32();
-    // A select of 1 and 0 rather than a cast of the i1: the CPU has no
-    // i1 -> bf16 conversion (LLVM calls compiler-rt's __truncsfbf2, which
-    // bundles do not link).
-    Value onehot = o.select(
+    Value onehot = o.cast(
         o.compare(ComparePredicate::eq, idx,
                   o.constant(RankedTensorType::get({1, n}, it), iota)),
-        o.scalar(1.0, operandType), o.scalar(0.0, operandType));
+        operandType);
     Value updates = o.reshape(narrow ? op.getUpdates() : o.f(op.getUpdates()),
                               {outer, j, inner});
     // result[o, n, i] = sum_j onehot[j, n] * updates[o, j, i].
