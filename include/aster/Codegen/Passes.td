@@ -312,21 +312,23 @@ def GPUAttentionKernels : Pass<"aster-gpu-attention-kernels", "::mlir::ModuleOp"
     - per block of BK keys (64, 32 or 16: the largest that fits in
       `shared-memory` bytes), keys and values are copied to shared memory
       with 16-byte accesses (rows past the sequence as zeros), each warp
-      multiplies its scores S = Q K^T on tensor cores into shared memory,
-      one lane per query row applies the scale and the causal and length
-      masks, updates the running max and sum, and writes P = exp(S - max)
-      in the input type and the row's correction factor; each warp
-      rescales its output accumulators by the correction and adds P V,
-      the accumulators in registers across the key loop;
-    - the output is divided by the running sum and stored through shared
-      memory in the result type; `attention_fwd`'s log-sum-exp is
-      max + log(sum).
+      multiplies its scores S = Q K^T on tensor cores and runs the online
+      softmax on them in registers: the scale and the causal and length
+      masks per element, the running max per row (over the lanes that
+      hold the row, `gpu.subgroup_reduce`), P = exp(S - max) rounded to
+      the input type, the rescaling of its output accumulators, and
+      O += P V with P as the A operand (straight from the accumulators
+      with mma.sync; through shared memory with MFMA, whose layouts
+      differ); the accumulators stay in registers across the key loop;
+    - the output is divided by the running sum (summed over the row's
+      lanes once, at the end) and stored through shared memory in the
+      result type; `attention_fwd`'s log-sum-exp is max + log(sum).
     The backward is two launches, each recomputing P from the saved
     log-sum-exp, without atomics:
     - dQ: a block per (batch, head, query rows); D = rowsum(dO * O) per
       row (also stored for the second launch); per step of keys S = Q K^T,
-      P, dP = dO V^T, dS = scale P (dP - D) through shared memory, and
-      dQ += dS K in registers;
+      P, dP = dO V^T, dS = scale P (dP - D), all in registers, and
+      dQ += dS K (dS as the A operand);
     - dK and dV: a block per (batch, key and value head, key rows),
       looping over the group's query heads and the query rows that see
       the keys; S^T = K Q^T, P^T, dV += P^T dO, dP^T = V dO^T, dS^T and
@@ -405,15 +407,21 @@ def GPUElementwiseKernels : Pass<"aster-gpu-elementwise-kernels", "::mlir::Modul
 }
 
 def GPULowerBlockReductions : Pass<"aster-gpu-lower-block-reductions", "::mlir::gpu::GPUModuleOp"> {
-  let summary = "Lower gpu.all_reduce to warp shuffles and shared memory";
+  let summary = "Lower gpu.all_reduce and clustered gpu.subgroup_reduce to warp shuffles";
   let description = [{
     Runs on the device module after kernel outlining and scf-to-cf (the
     lowering splits blocks): each `gpu.all_reduce`
     of a kernel becomes upstream's lowering (a shuffle tree within each
     warp, the warps' partials through a workgroup buffer, a final shuffle
-    tree), which the NVVM and ROCDL conversions then lower to
-    `shfl.sync` / `ds_bpermute`.
+    tree), and each `gpu.subgroup_reduce` over clusters of lanes (flash
+    attention's row maxima and sums over the lanes that hold a row) a
+    butterfly of `gpu.shuffle xor` within the cluster. The NVVM and ROCDL
+    conversions then lower the shuffles to `shfl.sync` / `ds_bpermute`.
   }];
+  let options = [
+    Option<"subgroupSize", "subgroup-size", "unsigned", "32",
+           "Lanes of a warp (32) or wave (64)">,
+  ];
   let dependentDialects = ["::mlir::gpu::GPUDialect", "::mlir::memref::MemRefDialect", "::mlir::arith::ArithDialect", "::mlir::cf::ControlFlowDialect"];
 }
 

@@ -87,33 +87,65 @@ public:
                                   b.getI32IntegerAttr(1), a, bTile, acc);
   }
 
-  void store(OpBuilder &b, Location loc, Value acc, Value staging, Value warp,
-             Value row, Value col, Value lane) const override {
+  void store(OpBuilder &b, Location loc, Value acc, Value target,
+             ValueRange leading, Value row, Value col,
+             Value lane) const override {
     auto [column, quad] = split(b, loc, lane);
     Value c = arith::AddIOp::create(b, loc, col, column);
+    Type element = cast<MemRefType>(target.getType()).getElementType();
     for (int64_t i = 0; i < 4; ++i) {
       Value r = arith::AddIOp::create(
           b, loc, row,
           arith::AddIOp::create(b, loc, quad, constant(b, loc, i)));
-      memref::StoreOp::create(b, loc, vector::ExtractOp::create(b, loc, acc, i),
-                              staging, ValueRange{warp, r, c});
+      Value v = vector::ExtractOp::create(b, loc, acc, i);
+      if (element != v.getType())
+        v = arith::TruncFOp::create(b, loc, element, v);
+      SmallVector<Value> indices(leading);
+      indices.append({r, c});
+      memref::StoreOp::create(b, loc, v, target, indices);
     }
   }
 
-  Value scaleRows(OpBuilder &b, Location loc, Value acc, Value scales,
-                  Value row, Value lane) const override {
-    // Element i is in row 4 * (l / 16) + i.
-    Value quad = split(b, loc, lane).second;
-    SmallVector<Value> scaled;
+  // Element i is in row 4 * (l / 16) + i (slot i), column l % 16; a row is
+  // spread over 16 lanes.
+  int64_t laneRows() const override { return 4; }
+  int64_t rowLanes() const override { return 16; }
+  Value slotRow(OpBuilder &b, Location loc, Value lane,
+                int64_t slot) const override {
+    return arith::AddIOp::create(b, loc, split(b, loc, lane).second,
+                                 constant(b, loc, slot));
+  }
+  Value mapElements(OpBuilder &b, Location loc, ValueRange accs, Value lane,
+                    ElementFn fn) const override {
+    auto [column, quad] = split(b, loc, lane);
+    SmallVector<Value> out;
     for (int64_t i = 0; i < 4; ++i) {
-      Value r = arith::AddIOp::create(
-          b, loc, row,
-          arith::AddIOp::create(b, loc, quad, constant(b, loc, i)));
-      scaled.push_back(arith::MulFOp::create(
-          b, loc, vector::ExtractOp::create(b, loc, acc, i),
-          memref::LoadOp::create(b, loc, scales, ValueRange{r})));
+      SmallVector<Value> elements;
+      for (Value acc : accs)
+        elements.push_back(vector::ExtractOp::create(b, loc, acc, i));
+      Value row = arith::AddIOp::create(b, loc, quad, constant(b, loc, i));
+      out.push_back(fn(b, elements, constant(b, loc, i), row, column));
     }
-    return vector::FromElementsOp::create(b, loc, acc.getType(), scaled);
+    return vector::FromElementsOp::create(
+        b, loc, VectorType::get({4}, b.getF32Type()), out);
+  }
+  Value foldRows(OpBuilder &b, Location loc, Value acc, Value rows,
+                 function_ref<Value(OpBuilder &, Value, Value)> combine)
+      const override {
+    for (int64_t i = 0; i < 4; ++i)
+      rows = vector::InsertOp::create(
+          b, loc,
+          combine(b, vector::ExtractOp::create(b, loc, rows, i),
+                  vector::ExtractOp::create(b, loc, acc, i)),
+          rows, i);
+    return rows;
+  }
+  // The accumulator holds a column per lane where A wants a row: P goes
+  // through shared memory.
+  bool accumulatorIsA() const override { return false; }
+  Value accumulatorsAsA(OpBuilder &, Location, ValueRange,
+                        Type) const override {
+    return Value();
   }
 };
 

@@ -15,27 +15,28 @@
 //
 //   copy K and V rows to shared memory (16-byte accesses, rows past the
 //     sequence as zeros)                                        | barrier
-//   S = Q K^T per warp on tensor cores, stored to staging       | barrier
-//   one lane per query row: s = scale * S, -inf where masked (causal,
-//     past the sequence); m' = max(m, max s); c = exp(m - m');
-//     P = exp(s - m') in the input type; l' = l c + sum P; c to
-//     shared memory                                             | barrier
-//   O = O * c (per row) + P V per warp, O in registers          | barrier
+//   S = Q K^T per warp on tensor cores, in registers; s = scale * S, -inf
+//     where masked (causal, past the sequence); per row the lane holds:
+//     m' = max(m, max s) (a fold, then the lanes sharing the row);
+//     c = exp(m - m'); P = exp(s - m'), rounded to the input type;
+//     l' = l c + sum P (this lane's part);
+//   O = O * c + P V, P as A fragments (in registers where the
+//     instruction's layouts allow, else through shared memory)  | barrier
 //
-// and at the end O / l is stored through shared memory in the result type
-// (lanes on consecutive columns), and `attention_fwd`'s log-sum-exp is
-// m + log l. With `causal` a block stops at its last query row's key
-// (top-left aligned) and blocks are launched from the last query rows,
-// the longest, down.
+// and at the end l is summed over the lanes of each row, O / l is stored
+// through shared memory in the result type (lanes on consecutive
+// columns), and `attention_fwd`'s log-sum-exp is m + log l. With `causal`
+// a block stops at its last query row's key (top-left aligned) and blocks
+// are launched from the last query rows, the longest, down.
 //
 // The backward (`attention_bwd`) is two launches that recompute P from the
 // saved log-sum-exp (emitBackwardQuery, emitBackwardKeys): dQ per query
 // block, then dK and dV per key block summed over the query heads of the
 // group, so that no two blocks add into the same output (no atomics).
 //
-// The matrix instruction is behind MmaFragments.h, as for the matmul
-// strategy; the softmax and the elementwise steps are plain code, so the
-// CPU emulation runs all of it.
+// The matrix instruction and its accumulator layout are behind
+// MmaFragments.h, as for the matmul strategy; the softmax is written once
+// over that layout, so the CPU emulation runs all of it.
 //
 //===----------------------------------------------------------------------===//
 
@@ -125,14 +126,17 @@ std::optional<Attention> matchAttention(AttentionBwdOp op) {
   return a;
 }
 
-/// Shared memory of a block with `bk` keys per step: the query, key, value
-/// and P tiles in the input type (rows padded by kPad), the f32 score
-/// staging (rows padded by 2) and one f32 per query row.
+/// Shared memory of a block with `bk` keys per step: the query, key and
+/// value tiles in the input type (rows padded by kPad), the P tile where P
+/// cannot stay in registers (MmaFragments::accumulatorIsA), and the f32
+/// staging of the output (rows padded by 2).
 int64_t sharedBytes(const Attention &a, const MmaFragments &mma, int64_t bk) {
   int64_t rows = kWarps * mma.tileM();
   int64_t halves = rows * (a.depth + kPad) + bk * (a.depth + kPad) +
-                   bk * (a.valueDepth + kPad) + rows * (bk + kPad);
-  return 2 * halves + 4 * (rows * (bk + 2) + rows);
+                   bk * (a.valueDepth + kPad);
+  if (!mma.accumulatorIsA())
+    halves += rows * (bk + kPad);
+  return 2 * halves + 4 * rows * (bk + 2);
 }
 
 /// The keys per step: the largest of 64, 32 and 16 that whole instruction
@@ -148,13 +152,15 @@ int64_t keysPerStep(const Attention &a, const MmaFragments &mma,
 
 /// Shared memory of a backward block of `rows` rows (of queries for dQ, of
 /// keys for dK and dV) stepping over `other` rows of the other side: the
-/// query, dO, key and value tiles and the P / dS tile in the input type,
-/// the f32 staging and two f32 per row (log-sum-exp and D) on both sides.
+/// query, dO, key and value tiles in the input type, the P / dS tile where
+/// they cannot stay in registers, the f32 staging of the outputs and two
+/// f32 per row (log-sum-exp and D) on both sides.
 int64_t backwardBytes(const Attention &a, const MmaFragments &mma,
                       int64_t warps, int64_t other) {
   int64_t rows = warps * mma.tileM();
-  int64_t halves = (rows + other) * (a.depth + kPad + a.valueDepth + kPad) +
-                   rows * (other + kPad);
+  int64_t halves = (rows + other) * (a.depth + kPad + a.valueDepth + kPad);
+  if (!mma.accumulatorIsA())
+    halves += rows * (other + kPad);
   return 2 * halves + 4 * (rows * (other + 2) + 2 * (rows + other));
 }
 
@@ -258,30 +264,147 @@ struct FlashEmitter {
   }
   void barrier() { gpu::BarrierOp::create(b, loc); }
 
-  /// `acc` (n / tileN tiles; zeros when empty) plus the warp's A B^T: A
-  /// the tileM x kSize tile at row `aRow` of `aTile` ([m][k]), B the
-  /// n x kSize tile of `bTile` ([n][k], or [k][n] when `bTransposed`).
-  SmallVector<Value> product(Value aTile, Value aRow, Value bTile,
-                             bool bTransposed, int64_t kSize, int64_t n,
+  /// The warp's A fragments of the tileM x kSize tile at row `aRow` of
+  /// `aTile` ([m][k]), read from shared memory.
+  SmallVector<Value> fragments(Value aTile, Value aRow, int64_t kSize) {
+    SmallVector<Value> out;
+    for (int64_t kk = 0; kk < kSize; kk += mma.tileK())
+      out.push_back(mma.readA(b, loc, aTile, aRow, c(kk), false, lane));
+    return out;
+  }
+  /// `acc` (n / tileN tiles; zeros when empty) plus A B^T: A the warp's
+  /// tileM rows as `aFragments` (consecutive k), B the n x k tile of
+  /// `bTile` ([n][k], or [k][n] when `bTransposed`).
+  SmallVector<Value> product(ArrayRef<Value> aFragments, Value bTile,
+                             bool bTransposed, int64_t n,
                              SmallVector<Value> acc = {}) {
     if (acc.empty())
       acc.assign(n / mma.tileN(), mma.zero(b, loc));
-    for (int64_t kk = 0; kk < kSize; kk += mma.tileK()) {
-      Value fragment = mma.readA(b, loc, aTile, aRow, c(kk), false, lane);
+    for (auto [i, fragment] : llvm::enumerate(aFragments))
       for (auto [j, tile] : llvm::enumerate(acc))
         tile = mma.multiply(
             b, loc, fragment,
-            mma.readB(b, loc, bTile, c(int64_t(j) * mma.tileN()), c(kk),
-                      bTransposed, lane),
+            mma.readB(b, loc, bTile, c(int64_t(j) * mma.tileN()),
+                      c(int64_t(i) * mma.tileK()), bTransposed, lane),
             tile);
-    }
     return acc;
+  }
+  SmallVector<Value> product(Value aTile, Value aRow, Value bTile,
+                             bool bTransposed, int64_t kSize, int64_t n,
+                             SmallVector<Value> acc = {}) {
+    return product(fragments(aTile, aRow, kSize), bTile, bTransposed, n,
+                   std::move(acc));
+  }
+  /// Accumulator `tiles` (the warp's tileM rows, consecutive columns) as
+  /// the A fragments of a product, rounded to the input type: in registers
+  /// where the instruction's layouts allow, else through the warp's rows
+  /// of `pTile` (`reused`: a barrier first, for the readers of what it
+  /// held).
+  SmallVector<Value> asOperand(ArrayRef<Value> tiles, Value pTile,
+                               bool reused) {
+    int64_t perK = mma.tileK() / mma.tileN();
+    SmallVector<Value> out;
+    if (mma.accumulatorIsA()) {
+      for (size_t j = 0; j < tiles.size(); j += perK)
+        out.push_back(mma.accumulatorsAsA(b, loc, tiles.slice(j, perK),
+                                          a.element));
+      return out;
+    }
+    if (reused)
+      barrier();
+    for (auto [j, tile] : llvm::enumerate(tiles))
+      mma.store(b, loc, tile, pTile, {}, warpRow,
+                c(int64_t(j) * mma.tileN()), lane);
+    barrier();
+    return fragments(pTile, warpRow,
+                     int64_t(tiles.size()) * mma.tileN());
+  }
+  /// The P tile the fallback of asOperand needs (null with register
+  /// reuse): `rows` x `cols` in the input type.
+  Value operandTile(int64_t rows, int64_t cols) {
+    if (mma.accumulatorIsA())
+      return Value();
+    return shared({rows, cols + kPad}, a.element);
+  }
+
+  /// Per-row values of the lane (vector<laneRows x f32>, one per row slot).
+  VectorType slotsType() {
+    return VectorType::get({mma.laneRows()}, b.getF32Type());
+  }
+  Value slots(double v) {
+    return arith::ConstantOp::create(
+        b, loc,
+        DenseElementsAttr::get(slotsType(),
+                               ArrayRef<Attribute>{b.getF32FloatAttr(v)}));
+  }
+  /// The element of `rows` for row slot `slot` (an index value).
+  Value slotOf(Value rows, Value slot) {
+    return vector::ExtractOp::create(b, loc, rows, slot);
+  }
+  /// `rows` folded over the lanes that share each row (a row slot is the
+  /// same row in each of them).
+  Value combineRowLanes(Value rows, gpu::AllReduceOperation kind) {
+    if (mma.rowLanes() == 1)
+      return rows;
+    for (int64_t s = 0; s < mma.laneRows(); ++s) {
+      Value part = vector::ExtractOp::create(b, loc, rows, s);
+      Value whole = gpu::SubgroupReduceOp::create(
+          b, loc, part, kind, /*uniform=*/true, mma.rowLanes(),
+          /*cluster_stride=*/1);
+      rows = vector::InsertOp::create(b, loc, whole, rows, s);
+    }
+    return rows;
+  }
+  /// Folds each of `tiles`' elements into `rows` by `combine` (this lane's
+  /// elements; combineRowLanes completes the rows).
+  Value foldRows(ArrayRef<Value> tiles, Value rows,
+                 function_ref<Value(OpBuilder &, Value, Value)> combine) {
+    for (Value tile : tiles)
+      rows = mma.foldRows(b, loc, tile, rows, combine);
+    return rows;
+  }
+  /// `values[r]` for each of the lane's row slots, r the slot's row of the
+  /// warp (shared memory, f32, indexed by the block's row).
+  Value loadSlots(Value values) {
+    Value rows = slots(0.0);
+    for (int64_t s = 0; s < mma.laneRows(); ++s)
+      rows = vector::InsertOp::create(
+          b, loc,
+          memref::LoadOp::create(
+              b, loc, values,
+              ValueRange{add(warpRow, mma.slotRow(b, loc, lane, s))}),
+          rows, s);
+    return rows;
+  }
+  /// Each element of `tiles` (consecutive column tiles) replaced by
+  /// `fn(b, elements, slot, row, col)`, col counted from the first tile.
+  SmallVector<Value> mapTiles(
+      ArrayRef<SmallVector<Value>> tiles,
+      function_ref<Value(OpBuilder &, ValueRange, Value, Value, Value)> fn) {
+    SmallVector<Value> out;
+    for (size_t j = 0; j < tiles.front().size(); ++j) {
+      SmallVector<Value> accs;
+      for (ArrayRef<Value> operand : tiles)
+        accs.push_back(operand[j]);
+      int64_t first = int64_t(j) * mma.tileN();
+      out.push_back(mma.mapElements(
+          b, loc, accs, lane,
+          [&](OpBuilder &eb, ValueRange elements, Value slot, Value row,
+              Value col) -> Value {
+            OpBuilder::InsertionGuard g(b);
+            b.setInsertionPoint(eb.getInsertionBlock(),
+                                eb.getInsertionPoint());
+            return fn(b, elements, slot, row,
+                      arith::AddIOp::create(b, loc, col, c(first)));
+          }));
+    }
+    return out;
   }
   /// Stores `tiles` (consecutive column tiles from column 0) to the warp's
   /// part of `staging` ([warps][tileM][width]).
   void stage(ArrayRef<Value> tiles, Value staging) {
     for (auto [j, tile] : llvm::enumerate(tiles))
-      mma.store(b, loc, tile, staging, warp, c(0),
+      mma.store(b, loc, tile, staging, ValueRange{warp}, c(0),
                 c(int64_t(j) * mma.tileN()), lane);
   }
   /// `body(r, col)` for each element of the warp's tileM x width part of
@@ -353,40 +476,31 @@ struct FlashEmitter {
         b, loc, outside,
         arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ugt, key, row));
   }
-  /// The backward's P from the scores in staging, into `pTile` (rows as
-  /// staged): exp(scale s - lse), 0 where `isMasked(r, col)`.
-  void probabilities(Value staging, Value pTile,
-                     function_ref<Value(Value, Value)> lse,
-                     function_ref<Value(Value, Value)> isMasked) {
-    forEachStaged(bk, [&](Value r, Value col) {
-      Value s = memref::LoadOp::create(b, loc, staging,
-                                       ValueRange{warp, r, col});
+  /// The backward's P from scores `tiles` (the warp's rows by the other
+  /// side's columns): exp(scale s - lse), 0 where `isMasked(row, col)`.
+  SmallVector<Value> probabilities(ArrayRef<Value> tiles,
+                                   function_ref<Value(Value, Value)> lse,
+                                   function_ref<Value(Value, Value)> isMasked) {
+    return mapTiles({SmallVector<Value>(tiles)},
+                    [&](OpBuilder &, ValueRange s, Value slot, Value row,
+                        Value col) -> Value {
       Value p = math::ExpOp::create(
           b, loc,
           arith::SubFOp::create(
-              b, loc, arith::MulFOp::create(b, loc, s, f(a.scale)),
-              lse(r, col)));
-      p = arith::SelectOp::create(b, loc, isMasked(r, col), f(0.0), p);
-      memref::StoreOp::create(b, loc, convert(p, a.element), pTile,
-                              ValueRange{add(warpRow, r), col});
+              b, loc, arith::MulFOp::create(b, loc, s[0], f(a.scale)),
+              lse(slot, col)));
+      return arith::SelectOp::create(b, loc, isMasked(row, col), f(0.0), p);
     });
   }
-  /// dS = scale P (dP - D) over P in `pTile`, dP in staging.
-  void scoreGradients(Value staging, Value pTile,
-                      function_ref<Value(Value, Value)> delta) {
-    Type f32 = b.getF32Type();
-    forEachStaged(bk, [&](Value r, Value col) {
-      Value localRow = add(warpRow, r);
-      Value dp = memref::LoadOp::create(b, loc, staging,
-                                        ValueRange{warp, r, col});
-      Value p = convert(memref::LoadOp::create(b, loc, pTile,
-                                               ValueRange{localRow, col}),
-                        f32);
-      Value centered = arith::SubFOp::create(b, loc, dp, delta(r, col));
-      Value ds = arith::MulFOp::create(
-          b, loc, arith::MulFOp::create(b, loc, p, centered), f(a.scale));
-      memref::StoreOp::create(b, loc, convert(ds, a.element), pTile,
-                              ValueRange{localRow, col});
+  /// dS = scale P (dP - D).
+  SmallVector<Value> scoreGradients(ArrayRef<Value> p, ArrayRef<Value> dp,
+                                    function_ref<Value(Value, Value)> delta) {
+    return mapTiles({SmallVector<Value>(p), SmallVector<Value>(dp)},
+                    [&](OpBuilder &, ValueRange e, Value slot, Value,
+                        Value col) -> Value {
+      Value centered = arith::SubFOp::create(b, loc, e[1], delta(slot, col));
+      return arith::MulFOp::create(
+          b, loc, arith::MulFOp::create(b, loc, e[0], centered), f(a.scale));
     });
   }
 
@@ -398,7 +512,7 @@ struct FlashEmitter {
 };
 
 void FlashEmitter::emit(Value q, Value k, Value v, Value out, Value lse) {
-  int64_t tm = mma.tileM(), tn = mma.tileN(), tk = mma.tileK();
+  int64_t tm = mma.tileM(), tn = mma.tileN();
   int64_t rows = warps * tm;
   int64_t qBlocks = (a.sq + rows - 1) / rows;
   Type f32 = b.getF32Type();
@@ -406,35 +520,27 @@ void FlashEmitter::emit(Value q, Value k, Value v, Value out, Value lse) {
   Value qTile = shared({rows, a.depth + kPad}, a.element);
   Value kTile = shared({bk, a.depth + kPad}, a.element);
   Value vTile = shared({bk, a.valueDepth + kPad}, a.element);
-  Value pTile = shared({rows, bk + kPad}, a.element);
+  Value pTile = operandTile(rows, bk);
   Value staging = shared({warps, tm, bk + 2}, f32);
-  Value rowScale = shared({rows}, f32);
   mapQueryBlock(qBlocks, rows);
 
   copyRows(q, head, qStart, rows, a.sq, a.depth, qTile);
-  gpu::BarrierOp::create(b, loc);
-  SmallVector<Value> qFragments;
-  for (int64_t d = 0; d < a.depth; d += tk)
-    qFragments.push_back(
-        mma.readA(b, loc, qTile, warpRow, c(d), /*transposed=*/false, lane));
+  barrier();
+  SmallVector<Value> qFragments = fragments(qTile, warpRow, a.depth);
 
-  // This lane's query row when it is one of the first tileM lanes (the
-  // softmax's one lane per row).
-  Value owner = lt(lane, c(tm));
-  Value localRow = add(warpRow, lane);
-  Value queryRow = add(qStart, localRow);
   Value keysEnd = c(a.skv);
   if (a.causal)
     keysEnd = arith::MinUIOp::create(b, loc, add(qStart, c(rows)), keysEnd);
   int64_t oTiles = a.valueDepth / tn;
   SmallVector<Value> init(oTiles, mma.zero(b, loc));
-  init.push_back(f(-INFINITY)); // m
-  init.push_back(f(0.0));       // l, the sum of P as PV sees it
+  // Per row slot: the running maximum m, and l, this lane's part of the
+  // sum of P as PV sees it (the lanes of a row are summed at the end).
+  init.push_back(slots(-INFINITY));
+  init.push_back(slots(0.0));
   // The exact sum for the log-sum-exp (P rounded to the input type for P V
   // sums to a little more or less).
   if (lse)
-    init.push_back(f(0.0));
-  int64_t rowState = init.size() - oTiles; // m, l[, exact l]
+    init.push_back(slots(0.0));
   scf::ForOp keyLoop;
   {
     OpBuilder::InsertionGuard g(b);
@@ -445,119 +551,97 @@ void FlashEmitter::emit(Value q, Value k, Value v, Value out, Value lse) {
     Value m = state[0];
     copyRows(k, kvHead, kStart, bk, a.skv, a.depth, kTile);
     copyRows(v, kvHead, kStart, bk, a.skv, a.valueDepth, vTile);
-    gpu::BarrierOp::create(b, loc);
+    barrier();
 
-    // S = Q K^T, the warp's rows by this step's keys (the query fragments
-    // held in registers), to staging.
-    SmallVector<Value> scores;
-    for (int64_t j = 0; j < bk; j += tn) {
-      Value s = mma.zero(b, loc);
-      for (auto [i, qf] : llvm::enumerate(qFragments))
-        s = mma.multiply(b, loc, qf,
-                         mma.readB(b, loc, kTile, c(j),
-                                   c(int64_t(i) * tk), false, lane),
-                         s);
-      scores.push_back(s);
-    }
-    stage(scores, staging);
-    gpu::BarrierOp::create(b, loc);
-
-    // The online softmax, one lane per query row.
-    auto rowIf = scf::IfOp::create(b, loc, state.getTypes(), owner,
-                                   /*withElseRegion=*/true);
-    {
-      OpBuilder::InsertionGuard ig(b);
-      b.setInsertionPointToStart(rowIf.thenBlock());
-      // Scaled score at column `col`, -inf where masked.
-      auto score = [&](Value col) -> Value {
-        Value s = memref::LoadOp::create(b, loc, staging,
-                                         ValueRange{warp, lane, col});
-        s = arith::MulFOp::create(b, loc, s, f(a.scale));
-        return arith::SelectOp::create(
-            b, loc, masked(add(kStart, col), queryRow), f(-INFINITY), s);
-      };
-      Value maxNew;
-      {
-        OpBuilder::InsertionGuard lg(b);
-        scf::ForOp scan = loop(c(0), c(bk), c(1), ValueRange{m});
-        Value next = arith::MaximumFOp::create(
-            b, loc, scan.getRegionIterArgs()[0], score(scan.getInductionVar()));
-        scf::YieldOp::create(b, loc, next);
-        maxNew = scan.getResult(0);
-      }
-      // A row with no visible key yet keeps 0 as its reference, so that
-      // exp never sees -inf - -inf.
-      Value noKey = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ,
-                                          maxNew, f(-INFINITY));
-      Value ref = arith::SelectOp::create(b, loc, noKey, f(0.0), maxNew);
-      Value correction = math::ExpOp::create(
-          b, loc, arith::SubFOp::create(b, loc, m, ref));
-      SmallVector<Value> sums;
-      {
-        OpBuilder::InsertionGuard lg(b);
-        SmallVector<Value> zeros(rowState - 1, f(0.0));
-        scf::ForOp scan = loop(c(0), c(bk), c(1), zeros);
-        Value col = scan.getInductionVar();
-        // l sums P as the tensor cores see it (rounded to the input type),
-        // so that O is a convex combination of V's rows: constant values
-        // come out exact.
-        Value exact = math::ExpOp::create(
-            b, loc, arith::SubFOp::create(b, loc, score(col), ref));
-        Value p = arith::TruncFOp::create(b, loc, a.element, exact);
-        memref::StoreOp::create(b, loc, p, pTile, ValueRange{localRow, col});
-        SmallVector<Value> next{arith::AddFOp::create(
-            b, loc, scan.getRegionIterArgs()[0],
-            arith::ExtFOp::create(b, loc, f32, p))};
-        if (lse)
-          next.push_back(arith::AddFOp::create(
-              b, loc, scan.getRegionIterArgs()[1], exact));
-        scf::YieldOp::create(b, loc, next);
-        sums = scan.getResults();
-      }
-      memref::StoreOp::create(b, loc, correction, rowScale, ValueRange{localRow});
-      SmallVector<Value> updated{maxNew};
-      for (auto [sum, old] : llvm::zip(sums, state.drop_front()))
-        updated.push_back(arith::AddFOp::create(
-            b, loc, arith::MulFOp::create(b, loc, old, correction), sum));
-      scf::YieldOp::create(b, loc, updated);
-      b.setInsertionPointToStart(rowIf.elseBlock());
-      scf::YieldOp::create(b, loc, state);
-    }
-    gpu::BarrierOp::create(b, loc);
-
-    // O = O * correction + P V.
+    // S = Q K^T (the warp's rows by this step's keys), scaled, -inf where
+    // masked; the online softmax on it in registers.
+    SmallVector<Value> scores = mapTiles(
+        {product(qFragments, kTile, /*bTransposed=*/false, bk)},
+        [&](OpBuilder &, ValueRange s, Value, Value row, Value col) -> Value {
+          return arith::SelectOp::create(
+              b, loc, masked(add(kStart, col), add(qStart, add(warpRow, row))),
+              f(-INFINITY), arith::MulFOp::create(b, loc, s[0], f(a.scale)));
+        });
+    Value maxNew = combineRowLanes(
+        foldRows(scores, m,
+                 [&](OpBuilder &fb, Value x, Value y) -> Value {
+                   return arith::MaximumFOp::create(fb, loc, x, y);
+                 }),
+        gpu::AllReduceOperation::MAXIMUMF);
+    // A row with no visible key yet keeps 0 as its reference, so that exp
+    // never sees -inf - -inf.
+    Value noKey = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ,
+                                        maxNew, slots(-INFINITY));
+    Value ref = arith::SelectOp::create(b, loc, noKey, slots(0.0), maxNew);
+    Value correction =
+        math::ExpOp::create(b, loc, arith::SubFOp::create(b, loc, m, ref));
+    SmallVector<Value> exact = mapTiles(
+        {scores}, [&](OpBuilder &, ValueRange s, Value slot, Value, Value) {
+          return math::ExpOp::create(
+              b, loc, arith::SubFOp::create(b, loc, s[0], slotOf(ref, slot)));
+        });
+    // l sums P as the tensor cores see it (rounded to the input type), so
+    // that O is a convex combination of V's rows: constant values come out
+    // exact.
+    SmallVector<Value> p = mapTiles(
+        {exact}, [&](OpBuilder &, ValueRange e, Value, Value, Value) -> Value {
+          return convert(convert(e[0], a.element), f32);
+        });
+    auto sum = [&](OpBuilder &fb, Value x, Value y) -> Value {
+      return arith::AddFOp::create(fb, loc, x, y);
+    };
+    SmallVector<Value> next;
     for (Value &tile : o)
-      tile = mma.scaleRows(b, loc, tile, rowScale, warpRow, lane);
-    o = product(pTile, warpRow, vTile, /*bTransposed=*/true, bk, a.valueDepth,
-                o);
-    gpu::BarrierOp::create(b, loc);
-    SmallVector<Value> next(o);
-    next.append(rowIf.getResults().begin(), rowIf.getResults().end());
+      tile = mma.mapElements(
+          b, loc, tile, lane,
+          [&](OpBuilder &eb, ValueRange e, Value slot, Value, Value) -> Value {
+            return arith::MulFOp::create(
+                eb, loc, e[0],
+                vector::ExtractOp::create(eb, loc, correction, slot));
+          });
+    // O = O * correction + P V.
+    next = product(asOperand(p, pTile, /*reused=*/false), vTile,
+                   /*bTransposed=*/true, a.valueDepth, o);
+    next.push_back(maxNew);
+    next.push_back(foldRows(p, arith::MulFOp::create(b, loc, state[1],
+                                                     correction),
+                            sum));
+    if (lse)
+      next.push_back(foldRows(exact, arith::MulFOp::create(b, loc, state[2],
+                                                           correction),
+                              sum));
+    barrier();
     scf::YieldOp::create(b, loc, next);
   }
 
-  // 1 / l per row, and the log-sum-exp.
+  // O / l per row, and the log-sum-exp.
   ValueRange state = keyLoop.getResults().drop_front(oTiles);
-  Value m = state[0], l = state[1];
-  {
-    OpBuilder::InsertionGuard g(b);
-    auto ownerIf = scf::IfOp::create(b, loc, owner, false);
-    b.setInsertionPointToStart(ownerIf.thenBlock());
-    memref::StoreOp::create(b, loc, arith::DivFOp::create(b, loc, f(1.0), l),
-                            rowScale, ValueRange{localRow});
-    if (lse) {
-      auto inside = scf::IfOp::create(b, loc, lt(queryRow, c(a.sq)), false);
-      b.setInsertionPointToStart(inside.thenBlock());
-      Value value = arith::AddFOp::create(b, loc, m,
-                                          math::LogOp::create(b, loc, state[2]));
-      memref::StoreOp::create(b, loc, value, lse,
-                              ValueRange{batchIdx, head, queryRow});
-    }
-  }
-  gpu::BarrierOp::create(b, loc);
+  Value m = state[0];
+  Value l = combineRowLanes(state[1], gpu::AllReduceOperation::ADD);
+  Value inverse = arith::DivFOp::create(b, loc, slots(1.0), l);
   SmallVector<Value> o(keyLoop.getResults().take_front(oTiles));
   for (Value &tile : o)
-    tile = mma.scaleRows(b, loc, tile, rowScale, warpRow, lane);
+    tile = mma.mapElements(
+        b, loc, tile, lane,
+        [&](OpBuilder &eb, ValueRange e, Value slot, Value, Value) -> Value {
+          return arith::MulFOp::create(
+              eb, loc, e[0], vector::ExtractOp::create(eb, loc, inverse, slot));
+        });
+  if (lse) {
+    Value logSum = arith::AddFOp::create(
+        b, loc, m,
+        math::LogOp::create(
+            b, loc, combineRowLanes(state[2], gpu::AllReduceOperation::ADD)));
+    // The first lane of each row's lanes writes it.
+    Value first = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq,
+                                        rem(lane, mma.rowLanes()), c(0));
+    for (int64_t s = 0; s < mma.laneRows(); ++s) {
+      Value row = add(qStart, add(warpRow, mma.slotRow(b, loc, lane, s)));
+      storeIf(arith::AndIOp::create(b, loc, first, lt(row, c(a.sq))),
+              vector::ExtractOp::create(b, loc, logSum, s), lse,
+              {batchIdx, head, row});
+    }
+  }
 
   // The output through staging, lanes on consecutive columns.
   writeOut(o, staging, a.valueDepth, [&](Value r, Value col, Value value) {
@@ -571,11 +655,9 @@ void FlashEmitter::emit(Value q, Value k, Value v, Value out, Value lse) {
 ///   D = rowsum(dO * O) and the log-sum-exp per row, to shared memory (D
 ///     also to `delta` for the second launch)                 | barrier
 ///   per step of bk keys: copy K, V                           | barrier
-///   S = Q K^T to staging                                     | barrier
-///   P = exp(scale S - lse), 0 where masked, to the P tile    | barrier
-///   dP = dO V^T to staging                                   | barrier
-///   dS = scale P (dP - D) over P in its tile                 | barrier
-///   dQ += dS K, in registers                                 | barrier
+///   S = Q K^T; P = exp(scale S - lse), 0 where masked;
+///   dP = dO V^T; dS = scale P (dP - D), all in registers;
+///   dQ += dS K, dS as A fragments                            | barrier
 void FlashEmitter::emitBackwardQuery(Value q, Value k, Value v, Value o,
                                      Value lse, Value dO, Value dq,
                                      Value delta) {
@@ -587,7 +669,7 @@ void FlashEmitter::emitBackwardQuery(Value q, Value k, Value v, Value o,
   Value dOTile = shared({rows, a.valueDepth + kPad}, a.element);
   Value kTile = shared({bk, a.depth + kPad}, a.element);
   Value vTile = shared({bk, a.valueDepth + kPad}, a.element);
-  Value pTile = shared({rows, bk + kPad}, a.element);
+  Value pTile = operandTile(rows, bk);
   Value staging = shared({warps, tm, bk + 2}, f32);
   Value rowLse = shared({rows}, f32);
   Value rowDelta = shared({rows}, f32);
@@ -638,6 +720,7 @@ void FlashEmitter::emitBackwardQuery(Value q, Value k, Value v, Value o,
   Value keysEnd = c(a.skv);
   if (a.causal)
     keysEnd = arith::MinUIOp::create(b, loc, add(qStart, c(rows)), keysEnd);
+  Value lseSlots = loadSlots(rowLse), deltaSlots = loadSlots(rowDelta);
   SmallVector<Value> init(a.depth / mma.tileN(), mma.zero(b, loc));
   scf::ForOp keyLoop;
   {
@@ -647,27 +730,18 @@ void FlashEmitter::emitBackwardQuery(Value q, Value k, Value v, Value o,
     copyRows(k, kvHead, kStart, bk, a.skv, a.depth, kTile);
     copyRows(v, kvHead, kStart, bk, a.skv, a.valueDepth, vTile);
     barrier();
-    stage(product(qTile, warpRow, kTile, false, a.depth, bk), staging);
-    barrier();
-    probabilities(
-        staging, pTile,
-        [&](Value r, Value) -> Value {
-          return memref::LoadOp::create(b, loc, rowLse,
-                                        ValueRange{add(warpRow, r)});
-        },
-        [&](Value r, Value col) {
-          return masked(add(kStart, col), add(qStart, add(warpRow, r)));
+    SmallVector<Value> p = probabilities(
+        product(qTile, warpRow, kTile, false, a.depth, bk),
+        [&](Value slot, Value) { return slotOf(lseSlots, slot); },
+        [&](Value row, Value col) {
+          return masked(add(kStart, col), add(qStart, add(warpRow, row)));
         });
-    barrier();
-    stage(product(dOTile, warpRow, vTile, false, a.valueDepth, bk), staging);
-    barrier();
-    scoreGradients(staging, pTile, [&](Value r, Value) -> Value {
-      return memref::LoadOp::create(b, loc, rowDelta,
-                                    ValueRange{add(warpRow, r)});
-    });
-    barrier();
+    SmallVector<Value> ds = scoreGradients(
+        p, product(dOTile, warpRow, vTile, false, a.valueDepth, bk),
+        [&](Value slot, Value) { return slotOf(deltaSlots, slot); });
     SmallVector<Value> acc =
-        product(pTile, warpRow, kTile, /*bTransposed=*/true, bk, a.depth,
+        product(asOperand(ds, pTile, /*reused=*/false), kTile,
+                /*bTransposed=*/true, a.depth,
                 SmallVector<Value>(keyLoop.getRegionIterArgs()));
     barrier();
     scf::YieldOp::create(b, loc, acc);
@@ -684,11 +758,9 @@ void FlashEmitter::emitBackwardQuery(Value q, Value k, Value v, Value o,
 /// the query rows that see its keys:
 ///   per step of bk query rows: copy Q, dO, their log-sum-exp and D
 ///                                                            | barrier
-///   S^T = K Q^T to staging                                   | barrier
-///   P^T = exp(scale S^T - lse), 0 where masked, to its tile  | barrier
-///   dV += P^T dO; dP^T = V dO^T to staging                   | barrier
-///   dS^T = scale P^T (dP^T - D) over P^T in its tile         | barrier
-///   dK += dS^T Q                                             | barrier
+///   S^T = K Q^T; P^T = exp(scale S^T - lse), 0 where masked;
+///   dV += P^T dO; dP^T = V dO^T; dS^T = scale P^T (dP^T - D);
+///   dK += dS^T Q (P^T, dS^T as A fragments)                  | barrier
 void FlashEmitter::emitBackwardKeys(Value q, Value k, Value v, Value lse,
                                     Value dO, Value delta, Value dk,
                                     Value dv) {
@@ -701,7 +773,7 @@ void FlashEmitter::emitBackwardKeys(Value q, Value k, Value v, Value lse,
   Value vTile = shared({rows, a.valueDepth + kPad}, a.element);
   Value qTile = shared({bk, a.depth + kPad}, a.element);
   Value dOTile = shared({bk, a.valueDepth + kPad}, a.element);
-  Value pTile = shared({rows, bk + kPad}, a.element);
+  Value pTile = operandTile(rows, bk);
   Value staging = shared({warps, tm, bk + 2}, f32);
   Value colLse = shared({bk}, f32);
   Value colDelta = shared({bk}, f32);
@@ -756,27 +828,24 @@ void FlashEmitter::emitBackwardKeys(Value q, Value k, Value v, Value lse,
           colDelta, ValueRange{tid});
     }
     barrier();
-    stage(product(kTile, warpRow, qTile, false, a.depth, bk), staging);
-    barrier();
-    probabilities(
-        staging, pTile,
+    // Rows are this block's keys, columns the step's queries.
+    SmallVector<Value> p = probabilities(
+        product(kTile, warpRow, qTile, false, a.depth, bk),
         [&](Value, Value col) -> Value {
           return memref::LoadOp::create(b, loc, colLse, ValueRange{col});
         },
-        [&](Value r, Value col) {
-          return masked(add(kStart, add(warpRow, r)), add(qs, col));
+        [&](Value row, Value col) {
+          return masked(add(kStart, add(warpRow, row)), add(qs, col));
         });
-    barrier();
-    dvAcc = product(pTile, warpRow, dOTile, /*bTransposed=*/true, bk,
-                    a.valueDepth, dvAcc);
-    stage(product(vTile, warpRow, dOTile, false, a.valueDepth, bk), staging);
-    barrier();
-    scoreGradients(staging, pTile, [&](Value, Value col) -> Value {
-      return memref::LoadOp::create(b, loc, colDelta, ValueRange{col});
-    });
-    barrier();
-    dkAcc = product(pTile, warpRow, qTile, /*bTransposed=*/true, bk, a.depth,
-                    dkAcc);
+    dvAcc = product(asOperand(p, pTile, /*reused=*/false), dOTile,
+                    /*bTransposed=*/true, a.valueDepth, dvAcc);
+    SmallVector<Value> ds = scoreGradients(
+        p, product(vTile, warpRow, dOTile, false, a.valueDepth, bk),
+        [&](Value, Value col) -> Value {
+          return memref::LoadOp::create(b, loc, colDelta, ValueRange{col});
+        });
+    dkAcc = product(asOperand(ds, pTile, /*reused=*/true), qTile,
+                    /*bTransposed=*/true, a.depth, dkAcc);
     barrier();
     SmallVector<Value> next(dkAcc);
     next.append(dvAcc);

@@ -127,7 +127,7 @@ struct GPUEmulateBlocksPass
     DenseMap<std::pair<Operation *, unsigned>, Value> collectiveOperands;
 
     static bool isWarpCollective(Operation *op) {
-      return isa<nvgpu::LdMatrixOp, NVVM::MmaOp>(op);
+      return isa<nvgpu::LdMatrixOp, NVVM::MmaOp, gpu::SubgroupReduceOp>(op);
     }
 
     /// Lane `thread`'s result of a warp-collective op, from the operands its
@@ -148,6 +148,28 @@ struct GPUEmulateBlocksPass
         return memref::LoadOp::create(b, loc, collectiveOperands[{op, i}],
                                       add(warpBase, sourceLane));
       };
+      if (auto reduce = dyn_cast<gpu::SubgroupReduceOp>(op)) {
+        // The fold of the operands of the lanes of this lane's cluster
+        // (cluster_size lanes, cluster_stride apart), in lane order.
+        std::optional<uint32_t> size = reduce.getClusterSize();
+        if (!size)
+          return reduce.emitError("only clustered subgroup reductions are "
+                                  "emulated"),
+                 Value();
+        int64_t stride = reduce.getClusterStride();
+        Value span = c(*size * stride);
+        Value first = add(arith::SubIOp::create(
+                              b, loc, lane, arith::RemUIOp::create(b, loc, lane, span)),
+                          arith::RemUIOp::create(b, loc, lane, c(stride)));
+        Value result = operandOf(0, first);
+        for (int64_t i = 1; i < *size; ++i) {
+          result = combine(b, loc, reduce.getOp(), result,
+                           operandOf(0, add(first, c(i * stride))));
+          if (!result)
+            return reduce.emitError("reduction kind not emulated"), Value();
+        }
+        return result;
+      }
       if (auto ld = dyn_cast<nvgpu::LdMatrixOp>(op)) {
         // Matrix q's row r is at the address lane 8q + r gives; without
         // .trans lane l gets row l / 4, columns 2 (l % 4) and + 1, with
@@ -354,11 +376,13 @@ struct GPUEmulateBlocksPass
         }
         inner.clone(*op, mapping);
       }
-      for (auto [value, array] : keep) {
+      // All values first, then the stores: a loop's next values may be
+      // recomputed from its carried ones, whose arrays they replace.
+      for (auto [value, array] : keep)
         if (failed(provide(value)))
           return failure();
+      for (auto [value, array] : keep)
         storeKept(inner, mapping.lookupOrDefault(value), array, thread);
-      }
       return success();
     }
 

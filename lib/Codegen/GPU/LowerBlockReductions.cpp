@@ -1,7 +1,8 @@
-//===- LowerBlockReductions.cpp - gpu.all_reduce to shuffles --------------===//
+//===- LowerBlockReductions.cpp - Block and lane reductions to shuffles ---===//
 //
 // Applies upstream's all-reduce lowering inside the device module (it
-// needs the kernel's gpu.func for its workgroup buffer).
+// needs the kernel's gpu.func for its workgroup buffer), and upstream's
+// shuffle lowering of clustered subgroup reductions.
 //
 //===----------------------------------------------------------------------===//
 
@@ -23,9 +24,12 @@ namespace {
 struct GPULowerBlockReductionsPass
     : mlir::aster::impl::GPULowerBlockReductionsBase<
           GPULowerBlockReductionsPass> {
+  using GPULowerBlockReductionsBase::GPULowerBlockReductionsBase;
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
     populateGpuAllReducePatterns(patterns);
+    populateGpuLowerClusteredSubgroupReduceToShufflePatterns(patterns,
+                                                            subgroupSize);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       signalPassFailure();
   }

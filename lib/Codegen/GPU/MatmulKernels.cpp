@@ -478,8 +478,8 @@ LogicalResult GPUMatmulKernelsPass::rewrite(func::FuncOp kernel,
   AffineMap cMap = con.op.getMatchingIndexingMap(con.op.getDpsInitOperand(0));
   for (int64_t i = 0; i < mt; ++i) {
     for (int64_t j = 0; j < nt; ++j)
-      mma.store(b, loc, kLoop.getResult(i * nt + j), staging, m.warp,
-                e.index(0), e.index(j * tn), m.lane);
+      mma.store(b, loc, kLoop.getResult(i * nt + j), staging,
+                ValueRange{m.warp}, e.index(0), e.index(j * tn), m.lane);
     gpu::BarrierOp::create(b, loc);
     int64_t elements = tm * stripWidth;
     scf::ForOp walk = e.loop(m.lane, e.index(elements), e.index(lanes));

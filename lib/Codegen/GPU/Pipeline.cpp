@@ -100,7 +100,9 @@ void mlir::aster::buildGPULLVMPipeline(OpPassManager &pm,
   pm.addPass(createLowerAffinePass());
   pm.addPass(createSCFToControlFlowPass());
   // After scf-to-cf: the lowering splits the kernel's blocks.
-  pm.addNestedPass<gpu::GPUModuleOp>(createGPULowerBlockReductions());
+  GPULowerBlockReductionsOptions reductions;
+  reductions.subgroupSize = target.vendor == GPUVendor::NVIDIA ? 32 : 64;
+  pm.addNestedPass<gpu::GPUModuleOp>(createGPULowerBlockReductions(reductions));
   GPUCheckLimitsOptions limits;
   limits.chip = target.chip;
   limits.sharedMemoryBytes = target.sharedMemoryBytes;

@@ -24,8 +24,10 @@ namespace {
 
 class WarpVectorFragments : public aster::MmaFragments {
 public:
-  WarpVectorFragments(int64_t m, int64_t n, int64_t k, int64_t lanes)
-      : m(m), n(n), k(k), lanes(lanes) {}
+  WarpVectorFragments(int64_t m, int64_t n, int64_t k, int64_t lanes,
+                      bool reusesAccumulators)
+      : m(m), n(n), k(k), lanes(lanes),
+        reusesAccumulators(reusesAccumulators) {}
   int64_t tileM() const override { return m; }
   int64_t tileN() const override { return n; }
   int64_t tileK() const override { return k; }
@@ -114,31 +116,82 @@ public:
     });
   }
 
-  void store(OpBuilder &b, Location loc, Value acc, Value staging, Value warp,
-             Value row, Value col, Value) const override {
+  void store(OpBuilder &b, Location loc, Value acc, Value target,
+             ValueRange leading, Value row, Value col,
+             Value) const override {
+    Type element = cast<MemRefType>(target.getType()).getElementType();
+    if (element != b.getF32Type())
+      acc = arith::TruncFOp::create(b, loc, VectorType::get({m * n}, element),
+                                    acc);
     Value tile = vector::ShapeCastOp::create(
-        b, loc, VectorType::get({m, n}, b.getF32Type()), acc);
-    vector::TransferWriteOp::create(b, loc, tile, staging,
-                                    ValueRange{warp, row, col},
-                                    ArrayRef<bool>{true, true});
+        b, loc, VectorType::get({m, n}, element), acc);
+    SmallVector<Value> indices(leading);
+    indices.append({row, col});
+    SmallVector<bool> inBounds(2, true);
+    vector::TransferWriteOp::create(b, loc, tile, target, indices, inBounds);
   }
 
-  Value scaleRows(OpBuilder &b, Location loc, Value acc, Value scales,
-                  Value row, Value) const override {
-    return loops(b, loc, {m, n}, acc,
+  // Every lane holds every row (slot r is row r).
+  int64_t laneRows() const override { return m; }
+  int64_t rowLanes() const override { return 1; }
+  Value slotRow(OpBuilder &b, Location loc, Value, int64_t slot) const override {
+    return arith::ConstantIndexOp::create(b, loc, slot);
+  }
+  Value mapElements(OpBuilder &b, Location loc, ValueRange accs, Value,
+                    ElementFn fn) const override {
+    SmallVector<Value> inputs(accs);
+    return loops(b, loc, {m, n}, zero(b, loc),
                  [&](OpBuilder &lb, ValueRange ivs, Value tile) -> Value {
       Value at = flat(lb, loc, ivs[0], n, ivs[1]);
-      Value scale = memref::LoadOp::create(
-          lb, loc, scales,
-          ValueRange{arith::AddIOp::create(lb, loc, row, ivs[0]).getResult()});
-      Value v = arith::MulFOp::create(
-          lb, loc, vector::ExtractOp::create(lb, loc, tile, at), scale);
-      return vector::InsertOp::create(lb, loc, v, tile, at);
+      SmallVector<Value> elements;
+      for (Value acc : inputs)
+        elements.push_back(vector::ExtractOp::create(lb, loc, acc, at));
+      return vector::InsertOp::create(
+          lb, loc, fn(lb, elements, ivs[0], ivs[0], ivs[1]), tile, at);
     });
+  }
+  Value foldRows(OpBuilder &b, Location loc, Value acc, Value rows,
+                 function_ref<Value(OpBuilder &, Value, Value)> combine)
+      const override {
+    return loops(b, loc, {m, n}, rows,
+                 [&](OpBuilder &lb, ValueRange ivs, Value folded) -> Value {
+      Value element = vector::ExtractOp::create(
+          lb, loc, acc, flat(lb, loc, ivs[0], n, ivs[1]));
+      Value row = vector::ExtractOp::create(lb, loc, folded, ivs[0]);
+      return vector::InsertOp::create(lb, loc, combine(lb, row, element),
+                                      folded, ivs[0]);
+    });
+  }
+  bool accumulatorIsA() const override { return reusesAccumulators; }
+  Value accumulatorsAsA(OpBuilder &b, Location loc, ValueRange accs,
+                        Type element) const override {
+    if (!reusesAccumulators)
+      return Value();
+    // A[r][j n + c] = acc_j[r][c], rounded to `element` as the instruction
+    // sees it.
+    auto type = VectorType::get({m * k}, b.getF32Type());
+    Value a = arith::ConstantOp::create(b, loc, type, b.getZeroAttr(type));
+    for (auto [j, acc] : llvm::enumerate(accs)) {
+      Value tileAcc = acc;
+      int64_t offset = int64_t(j) * n;
+      a = loops(b, loc, {m, n}, a,
+                [&](OpBuilder &lb, ValueRange ivs, Value tile) -> Value {
+        Value v = vector::ExtractOp::create(lb, loc, tileAcc,
+                                            flat(lb, loc, ivs[0], n, ivs[1]));
+        Value rounded = arith::TruncFOp::create(lb, loc, element, v);
+        v = arith::ExtFOp::create(lb, loc, lb.getF32Type(), rounded);
+        Value col = arith::AddIOp::create(
+            lb, loc, ivs[1], arith::ConstantIndexOp::create(lb, loc, offset));
+        return vector::InsertOp::create(lb, loc, v, tile,
+                                        flat(lb, loc, ivs[0], k, col));
+      });
+    }
+    return a;
   }
 
 private:
   int64_t m, n, k, lanes;
+  bool reusesAccumulators;
 };
 
 } // namespace
@@ -146,7 +199,8 @@ private:
 std::unique_ptr<aster::MmaFragments>
 aster::createWarpVectorFragments(const MmaFragments &like) {
   return std::make_unique<WarpVectorFragments>(like.tileM(), like.tileN(),
-                                               like.tileK(), like.warpLanes());
+                                               like.tileK(), like.warpLanes(),
+                                               like.accumulatorIsA());
 }
 
 std::unique_ptr<aster::MmaFragments>

@@ -91,7 +91,9 @@ public:
 
   Value multiply(OpBuilder &b, Location loc, Value a, Value bTile,
                  Value acc) const override {
-    Type element = cast<VectorType>(a.getType()).getElementType();
+    // B is always ldmatrix's vector<2x2xT>; A may also be bf16 registers
+    // as i32 already (accumulatorsAsA).
+    Type element = cast<VectorType>(bTile.getType()).getElementType();
     // Each register a pair of elements: vector<2xf16> for f16, an i32 for
     // bf16 (what nvvm.mma.sync takes for each).
     auto registers = [&](Value fragment) {
@@ -99,6 +101,10 @@ public:
       SmallVector<Value> out;
       for (int64_t i = 0; i < type.getDimSize(0); ++i) {
         Value pair = vector::ExtractOp::create(b, loc, fragment, i);
+        if (type.getRank() == 1) { // already the registers
+          out.push_back(pair);
+          continue;
+        }
         if (element.isF16()) {
           out.push_back(pair);
           continue;
@@ -132,12 +138,20 @@ public:
         b, loc, VectorType::get({4}, f32), d);
   }
 
-  void store(OpBuilder &b, Location loc, Value acc, Value staging, Value warp,
-             Value row, Value col, Value lane) const override {
-    Value group = arith::DivUIOp::create(b, loc, lane, constant(b, loc, 4));
-    Value t = arith::RemUIOp::create(b, loc, lane, constant(b, loc, 4));
+  /// The lane's quad group (lane / 4) and place in it (lane % 4).
+  static std::pair<Value, Value> split(OpBuilder &b, Location loc,
+                                       Value lane) {
+    return {arith::DivUIOp::create(b, loc, lane, constant(b, loc, 4)),
+            arith::RemUIOp::create(b, loc, lane, constant(b, loc, 4))};
+  }
+
+  void store(OpBuilder &b, Location loc, Value acc, Value target,
+             ValueRange leading, Value row, Value col,
+             Value lane) const override {
+    auto [group, t] = split(b, loc, lane);
     Value c = arith::AddIOp::create(
         b, loc, col, arith::MulIOp::create(b, loc, t, constant(b, loc, 2)));
+    Type element = cast<MemRefType>(target.getType()).getElementType();
     auto pair = VectorType::get({2}, b.getF32Type());
     for (int64_t half = 0; half < 2; ++half) {
       Value r = arith::AddIOp::create(
@@ -145,28 +159,75 @@ public:
           arith::AddIOp::create(b, loc, group, constant(b, loc, 8 * half)));
       Value v = vector::ShuffleOp::create(b, loc, pair, acc, acc,
                                           ArrayRef<int64_t>{2 * half, 2 * half + 1});
-      auto st = vector::StoreOp::create(b, loc, v, staging,
-                                        ValueRange{warp, r, c});
-      st.setAlignmentAttr(b.getI64IntegerAttr(8));
+      if (element != b.getF32Type())
+        v = arith::TruncFOp::create(b, loc, VectorType::get({2}, element), v);
+      SmallVector<Value> indices(leading);
+      indices.append({r, c});
+      auto st = vector::StoreOp::create(b, loc, v, target, indices);
+      st.setAlignmentAttr(
+          b.getI64IntegerAttr(2 * element.getIntOrFloatBitWidth() / 8));
     }
   }
 
-  Value scaleRows(OpBuilder &b, Location loc, Value acc, Value scales,
-                  Value row, Value lane) const override {
-    // Elements 0 and 1 are in row group, 2 and 3 in row group + 8.
-    Value group = arith::DivUIOp::create(b, loc, lane, constant(b, loc, 4));
-    SmallVector<Value> scaled;
-    for (int64_t half = 0; half < 2; ++half) {
-      Value r = arith::AddIOp::create(
-          b, loc, row,
-          arith::AddIOp::create(b, loc, group, constant(b, loc, 8 * half)));
-      Value scale = memref::LoadOp::create(b, loc, scales, ValueRange{r});
-      for (int64_t i = 0; i < 2; ++i)
-        scaled.push_back(arith::MulFOp::create(
-            b, loc, vector::ExtractOp::create(b, loc, acc, 2 * half + i),
-            scale));
+  // Elements 0 and 1 are in row group (slot 0), 2 and 3 in row group + 8
+  // (slot 1), at columns 2t and 2t + 1; a row is spread over a quad.
+  int64_t laneRows() const override { return 2; }
+  int64_t rowLanes() const override { return 4; }
+  Value slotRow(OpBuilder &b, Location loc, Value lane,
+                int64_t slot) const override {
+    return arith::AddIOp::create(b, loc, split(b, loc, lane).first,
+                                 constant(b, loc, 8 * slot));
+  }
+  Value mapElements(OpBuilder &b, Location loc, ValueRange accs, Value lane,
+                    ElementFn fn) const override {
+    auto [group, t] = split(b, loc, lane);
+    SmallVector<Value> out;
+    for (int64_t e = 0; e < 4; ++e) {
+      SmallVector<Value> elements;
+      for (Value acc : accs)
+        elements.push_back(vector::ExtractOp::create(b, loc, acc, e));
+      Value row = arith::AddIOp::create(b, loc, group,
+                                        constant(b, loc, 8 * (e / 2)));
+      Value col = arith::AddIOp::create(
+          b, loc, arith::MulIOp::create(b, loc, t, constant(b, loc, 2)),
+          constant(b, loc, e % 2));
+      out.push_back(fn(b, elements, constant(b, loc, e / 2), row, col));
     }
-    return vector::FromElementsOp::create(b, loc, acc.getType(), scaled);
+    return vector::FromElementsOp::create(
+        b, loc, VectorType::get({4}, b.getF32Type()), out);
+  }
+  Value foldRows(OpBuilder &b, Location loc, Value acc, Value rows,
+                 function_ref<Value(OpBuilder &, Value, Value)> combine)
+      const override {
+    for (int64_t e = 0; e < 4; ++e) {
+      Value folded =
+          combine(b, vector::ExtractOp::create(b, loc, rows, e / 2),
+                  vector::ExtractOp::create(b, loc, acc, e));
+      rows = vector::InsertOp::create(b, loc, folded, rows, e / 2);
+    }
+    return rows;
+  }
+  // Two accumulators of adjacent columns are, element for element, the A
+  // fragment of their 16 columns as k (FlashAttention-2's reuse of P):
+  // registers a0, a1 the first's rows group and group + 8, a2, a3 the
+  // second's.
+  bool accumulatorIsA() const override { return true; }
+  Value accumulatorsAsA(OpBuilder &b, Location loc, ValueRange accs,
+                        Type element) const override {
+    assert(accs.size() == 2 && "k16 is two n8 accumulators");
+    Value both = vector::ShuffleOp::create(
+        b, loc, VectorType::get({8}, b.getF32Type()), accs[0], accs[1],
+        ArrayRef<int64_t>{0, 1, 2, 3, 4, 5, 6, 7});
+    Value rounded = arith::TruncFOp::create(
+        b, loc, VectorType::get({8}, element), both);
+    if (element.isF16())
+      return vector::ShapeCastOp::create(
+          b, loc, VectorType::get({4, 2}, element), rounded);
+    // bf16 as the four i32 registers straight away: LLVM's x86 backend
+    // (the CPU emulation) turns a select on a bf16 vector, which it would
+    // fold the rounding's NaN case into, into calls of __truncsfbf2.
+    return vector::BitCastOp::create(
+        b, loc, VectorType::get({4}, b.getI32Type()), rounded);
   }
 };
 

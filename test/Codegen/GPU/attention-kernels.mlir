@@ -8,11 +8,16 @@
 // kernel function holding one launch: 8 blocks (1 batch x 4 heads x 2
 // blocks of 64 query rows, the second partial), 4 warps of 32 lanes.
 // Shared memory: the query rows [64][32 + 8], 64 keys [64][32 + 8] and
-// values [64][16 + 8] per step, P [64][64 + 8], the f32 scores [4 warps][16
-// rows][64 + 2] and one f32 per row. The key loop carries the two output
-// tiles of 16 x 8 (four f32 per lane), the running max, the sum of P as
-// rounded and the exact sum (for the log-sum-exp); causal, it stops at the
-// block's last row (min with the sequence length).
+// values [64][16 + 8] per step, and the f32 staging of the output [4
+// warps][16 rows][64 + 2]; P stays in registers. The key loop carries the
+// two output tiles of 16 x 8 (four f32 per lane) and, per row the lane
+// holds (two), the running max, its part of the sum of P as rounded and
+// of the exact sum (for the log-sum-exp); causal, it stops at the block's
+// last row (min with the sequence length). Per step: copy K and V |
+// barrier | S = Q K^T, the row maxima over each quad of lanes (clustered
+// subgroup_reduce), P = exp(s - max), P V with the S accumulators as A
+// fragments (no shared memory) | barrier. The sums are combined over the
+// quads once, after the loop.
 // CHECK-LABEL: func.func @causal_gqa
 // CHECK: %[[R:.*]]:2 = call @causal_gqa_attention(%arg0, %arg1, %arg2)
 // CHECK: return %[[R]]#0, %[[R]]#1
@@ -25,13 +30,13 @@
 // CHECK: %[[L:.*]] = memref.alloc() {alignment = 64 : i64} : memref<1x4x80xf32>
 // CHECK: %[[C8:.*]] = arith.constant 8 : index
 // CHECK: %[[C128:.*]] = arith.constant 128 : index
-// CHECK: gpu.launch blocks({{.*}}) in (%{{.*}} = %[[C8]], {{.*}} threads({{.*}}) in (%{{.*}} = %[[C128]], {{.*}} workgroup(%[[QT:.*]] : memref<64x40xbf16, #gpu.address_space<workgroup>>, %[[KT:.*]] : memref<64x40xbf16, #gpu.address_space<workgroup>>, %[[VT:.*]] : memref<64x24xbf16, #gpu.address_space<workgroup>>, %[[PT:.*]] : memref<64x72xbf16, #gpu.address_space<workgroup>>, %[[ST:.*]] : memref<4x16x66xf32, #gpu.address_space<workgroup>>, %[[RS:.*]] : memref<64xf32, #gpu.address_space<workgroup>>)
+// CHECK: gpu.launch blocks({{.*}}) in (%{{.*}} = %[[C8]], {{.*}} threads({{.*}}) in (%{{.*}} = %[[C128]], {{.*}} workgroup(%[[QT:.*]] : memref<64x40xbf16, #gpu.address_space<workgroup>>, %[[KT:.*]] : memref<64x40xbf16, #gpu.address_space<workgroup>>, %[[VT:.*]] : memref<64x24xbf16, #gpu.address_space<workgroup>>, %[[ST:.*]] : memref<4x16x66xf32, #gpu.address_space<workgroup>>)
 // CHECK: vector.load %[[Q]]{{.*}} {alignment = 16 : i64} : memref<1x4x80x32xbf16>, vector<8xbf16>
 // CHECK: vector.store %{{.*}}, %[[QT]]{{.*}} {alignment = 16 : i64}
 // CHECK: gpu.barrier
 // CHECK-COUNT-2: nvgpu.ldmatrix %[[QT]]{{.*}} {numTiles = 4 : i32, transpose = false}
 // CHECK: %[[END:.*]] = arith.minui %{{.*}}, %{{.*}} : index
-// CHECK: scf.for %{{.*}} = %{{.*}} to %[[END]] step %{{.*}} iter_args({{.*}}) -> (vector<4xf32>, vector<4xf32>, f32, f32, f32)
+// CHECK: scf.for %{{.*}} = %{{.*}} to %[[END]] step %{{.*}} iter_args({{.*}}) -> (vector<4xf32>, vector<4xf32>, vector<2xf32>, vector<2xf32>, vector<2xf32>)
 // CHECK:   vector.load %[[K]]{{.*}} : memref<1x2x80x32xbf16>, vector<8xbf16>
 // CHECK:   vector.store %{{.*}}, %[[KT]]
 // CHECK:   vector.load %[[V]]{{.*}} : memref<1x2x80x16xbf16>, vector<8xbf16>
@@ -39,32 +44,23 @@
 // CHECK:   gpu.barrier
 // CHECK:   nvgpu.ldmatrix %[[KT]]{{.*}} {numTiles = 2 : i32, transpose = false}
 // CHECK:   nvvm.mma.sync
-// CHECK:   vector.store %{{.*}}, %[[ST]]
-// CHECK:   gpu.barrier
-// CHECK:   scf.if %{{.*}} -> (f32, f32, f32) {
-// CHECK:     scf.for
-// CHECK:       memref.load %[[ST]]
-// CHECK:       arith.maximumf
-// CHECK:     math.exp
-// CHECK:     scf.for
-// CHECK:       math.exp
-// CHECK:       arith.truncf %{{.*}} : f32 to bf16
-// CHECK:       memref.store %{{.*}}, %[[PT]]
-// CHECK:     memref.store %{{.*}}, %[[RS]]
-// CHECK:   } else {
-// CHECK:   gpu.barrier
-// CHECK:   memref.load %[[RS]]
-// CHECK:   nvgpu.ldmatrix %[[PT]]{{.*}} {numTiles = 4 : i32, transpose = false}
+// CHECK-NOT: gpu.barrier
+// CHECK:   arith.maximumf
+// CHECK:   gpu.subgroup_reduce maximumf %{{.*}} uniform cluster(size = 4) : (f32) -> f32
+// CHECK:   gpu.subgroup_reduce maximumf %{{.*}} uniform cluster(size = 4) : (f32) -> f32
+// CHECK:   math.exp %{{.*}} : vector<2xf32>
+// CHECK:   math.exp %{{.*}} : f32
+// CHECK:   arith.truncf %{{.*}} : vector<8xf32> to vector<8xbf16>
+// CHECK:   vector.shape_cast %{{.*}} : vector<8xbf16> to vector<4x2xbf16>
 // CHECK:   nvgpu.ldmatrix %[[VT]]{{.*}} {numTiles = 2 : i32, transpose = true}
 // CHECK:   nvvm.mma.sync
 // CHECK:   gpu.barrier
-// CHECK:   scf.yield
-// 1 / l per row, m + log(exact l) for the rows inside the sequence.
+// CHECK-NEXT: scf.yield
+// CHECK: gpu.subgroup_reduce add %{{.*}} uniform cluster(size = 4)
 // CHECK: arith.divf
-// CHECK: memref.store %{{.*}}, %[[RS]]
 // CHECK: math.log
-// CHECK: memref.store %{{.*}}, %[[L]]
-// CHECK: gpu.barrier
+// CHECK: scf.if
+// CHECK:   memref.store %{{.*}}, %[[L]]
 // CHECK: vector.store %{{.*}}, %[[ST]]
 // CHECK: gpu.barrier
 // CHECK: scf.for
@@ -75,11 +71,19 @@
 // CHECK: bufferization.to_tensor %[[O]] restrict writable
 // CHECK: bufferization.to_tensor %[[L]] restrict writable
 // On AMD: 64-lane waves (256 threads), MFMA 16x16x16 (one output tile).
+// The accumulator holds a column per lane where MFMA's A wants a row, so
+// P goes through shared memory ([64][64 + 8], a barrier before reading
+// it); a row is spread over 16 lanes, four rows per lane.
 // MFMA-LABEL: func.func private @causal_gqa_attention
 // MFMA: %[[C256:.*]] = arith.constant 256 : index
-// MFMA: gpu.launch {{.*}} threads({{.*}}) in (%{{.*}} = %[[C256]],
-// MFMA: scf.for {{.*}} -> (vector<4xf32>, f32, f32, f32)
-// MFMA: amdgpu.mfma
+// MFMA: gpu.launch {{.*}} threads({{.*}}) in (%{{.*}} = %[[C256]], {{.*}} workgroup({{.*}}, %[[PT:.*]] : memref<64x72xbf16, #gpu.address_space<workgroup>>, %{{.*}} : memref<4x16x66xf32, #gpu.address_space<workgroup>>)
+// MFMA: scf.for {{.*}} -> (vector<4xf32>, vector<4xf32>, vector<4xf32>, vector<4xf32>)
+// MFMA:   amdgpu.mfma
+// MFMA:   gpu.subgroup_reduce maximumf %{{.*}} uniform cluster(size = 16)
+// MFMA:   memref.store %{{.*}}, %[[PT]]{{.*}} : memref<64x72xbf16, #gpu.address_space<workgroup>>
+// MFMA:   gpu.barrier
+// MFMA:   vector.load %[[PT]]
+// MFMA:   amdgpu.mfma
 
 func.func @causal_gqa(%q: tensor<1x4x80x32xbf16>, %k: tensor<1x2x80x32xbf16>, %v: tensor<1x2x80x16xbf16>) -> (tensor<1x4x80x16xbf16>, tensor<1x4x80xf32>) {
   %o, %lse = aster.attention_fwd %q, %k, %v causal : tensor<1x4x80x32xbf16>, tensor<1x2x80x32xbf16>, tensor<1x2x80x16xbf16> -> tensor<1x4x80x16xbf16>, tensor<1x4x80xf32>
@@ -96,7 +100,10 @@ func.func @causal_gqa(%q: tensor<1x4x80x32xbf16>, %k: tensor<1x2x80x32xbf16>, %v
 // of 16 x 8 in registers. The second, a block per (batch, key head, 64 key rows),
 // loops over the group's two query heads and the query rows that see its
 // keys (from the block's first, causal), dK and dV (four and two tiles) in
-// registers across both loops.
+// registers across both loops. P and dS stay in registers (the score
+// accumulators are the A fragments of dV, dQ and dK), so neither launch
+// has a P tile: the query or key rows, dO or V rows, the other side's
+// rows, the output staging and two f32 per row.
 // CHECK-LABEL: func.func @backward
 // CHECK: %[[R:.*]]:3 = call @backward_attention_bwd(%arg0, %arg1, %arg2, %arg3, %arg4, %arg5)
 // CHECK-LABEL: func.func private @backward_attention_bwd
@@ -106,7 +113,7 @@ func.func @causal_gqa(%q: tensor<1x4x80x32xbf16>, %k: tensor<1x2x80x32xbf16>, %v
 // CHECK: %[[DK:.*]] = memref.alloc() {alignment = 64 : i64} : memref<1x2x80x32xbf16>
 // CHECK: %[[DV:.*]] = memref.alloc() {alignment = 64 : i64} : memref<1x2x80x16xbf16>
 // CHECK: %[[D:.*]] = memref.alloc() {alignment = 64 : i64} : memref<1x4x80xf32>
-// CHECK: gpu.launch blocks({{.*}}) in (%{{.*}} = %c8,
+// CHECK: gpu.launch blocks({{.*}}) in (%{{.*}} = %c8, {{.*}} workgroup(%{{.*}} : memref<64x40xbf16, #gpu.address_space<workgroup>>, %{{.*}} : memref<64x24xbf16, #gpu.address_space<workgroup>>, %{{.*}} : memref<64x40xbf16, #gpu.address_space<workgroup>>, %{{.*}} : memref<64x24xbf16, #gpu.address_space<workgroup>>, %{{.*}} : memref<4x16x66xf32, #gpu.address_space<workgroup>>, %{{.*}} : memref<64xf32, #gpu.address_space<workgroup>>, %{{.*}} : memref<64xf32, #gpu.address_space<workgroup>>) {
 // CHECK:   memref.store %{{.*}}, %[[D]]
 // CHECK:   scf.for {{.*}} -> (vector<4xf32>, vector<4xf32>, vector<4xf32>, vector<4xf32>) {
 // CHECK-COUNT-5: nvvm.mma.sync
@@ -130,11 +137,13 @@ func.func @backward(%q: tensor<1x4x80x32xbf16>, %k: tensor<1x2x80x32xbf16>, %v: 
 
 // -----
 
-// f16, head dimension 128: 64 keys per step would need 66,816 bytes of shared
-// memory, so 32 keys (48,896 bytes); no log-sum-exp, so no exact sum.
+// f16, head dimension 128: 64 keys per step would need 69,120 bytes of shared
+// memory, so 32 keys (43,520 bytes); no log-sum-exp, so no exact sum. f16
+// A fragments are vector<2xf16> registers.
 // CHECK-LABEL: func.func private @d128_attention
-// CHECK: workgroup(%{{.*}} : memref<64x136xf16, #gpu.address_space<workgroup>>, %{{.*}} : memref<32x136xf16, #gpu.address_space<workgroup>>, %{{.*}} : memref<32x136xf16, #gpu.address_space<workgroup>>, %{{.*}} : memref<64x40xf16, #gpu.address_space<workgroup>>, %{{.*}} : memref<4x16x34xf32, #gpu.address_space<workgroup>>, %{{.*}} : memref<64xf32, #gpu.address_space<workgroup>>)
-// CHECK: scf.for {{.*}} -> (vector<4xf32>, {{.*}}vector<4xf32>, f32, f32) {
+// CHECK: workgroup(%{{.*}} : memref<64x136xf16, #gpu.address_space<workgroup>>, %{{.*}} : memref<32x136xf16, #gpu.address_space<workgroup>>, %{{.*}} : memref<32x136xf16, #gpu.address_space<workgroup>>, %{{.*}} : memref<4x16x34xf32, #gpu.address_space<workgroup>>)
+// CHECK: scf.for {{.*}} -> (vector<4xf32>, {{.*}}vector<4xf32>, vector<2xf32>, vector<2xf32>) {
+// CHECK: arith.truncf %{{.*}} : vector<8xf32> to vector<8xf16>
 func.func @d128(%q: tensor<1x2x64x128xf16>, %k: tensor<1x2x64x128xf16>, %v: tensor<1x2x64x128xf16>) -> tensor<1x2x64x128xf16> {
   %o = aster.attention %q, %k, %v : tensor<1x2x64x128xf16>, tensor<1x2x64x128xf16>, tensor<1x2x64x128xf16> -> tensor<1x2x64x128xf16>
   return %o : tensor<1x2x64x128xf16>

@@ -48,18 +48,46 @@ public:
   virtual Value multiply(OpBuilder &b, Location loc, Value a, Value bTile,
                          Value acc) const = 0;
   /// Stores this lane's part of `acc` to the tileM x tileN window at
-  /// (row, col) of `staging[warp]` (f32, [warp][row][col]).
-  virtual void store(OpBuilder &b, Location loc, Value acc, Value staging,
-                     Value warp, Value row, Value col, Value lane) const = 0;
-  /// `acc` with each element of tile row r multiplied by `scales[row + r]`
-  /// (f32, shared memory): flash attention's rescaling of its output
-  /// accumulator by the running softmax correction.
-  virtual Value scaleRows(OpBuilder &b, Location loc, Value acc, Value scales,
-                          Value row, Value lane) const = 0;
+  /// (row, col) of `target[leading...]` (shared memory, e.g. f32 staging
+  /// [warp][row][col]), converted to its element type.
+  virtual void store(OpBuilder &b, Location loc, Value acc, Value target,
+                     ValueRange leading, Value row, Value col,
+                     Value lane) const = 0;
+  /// The accumulator's elements, as this lane holds them: each is in one
+  /// of `laneRows()` rows of the tile (the lane's row slots), and each row
+  /// is spread over `rowLanes()` consecutive lanes (1: a lane holds whole
+  /// rows). Flash attention's softmax works on the scores in this layout.
+  virtual int64_t laneRows() const = 0;
+  virtual int64_t rowLanes() const = 0;
+  /// The tile row of row slot `slot` of `lane`.
+  virtual Value slotRow(OpBuilder &b, Location loc, Value lane,
+                        int64_t slot) const = 0;
+  /// A new accumulator whose each element is `fn(b, elements, slot, row,
+  /// col)`: `elements` that element of each of `accs` (accumulators of
+  /// this layout), `slot` its row slot, `row` and `col` its place in the
+  /// tile (index values).
+  using ElementFn =
+      function_ref<Value(OpBuilder &, ValueRange, Value, Value, Value)>;
+  virtual Value mapElements(OpBuilder &b, Location loc, ValueRange accs,
+                            Value lane, ElementFn fn) const = 0;
+  /// `rows` (vector<laneRows() x f32>, one per row slot) with each element
+  /// of `acc` combined into its slot by `combine`: this lane's elements
+  /// only (gpu.subgroup_reduce over rowLanes() lanes completes a row).
+  virtual Value foldRows(
+      OpBuilder &b, Location loc, Value acc, Value rows,
+      function_ref<Value(OpBuilder &, Value, Value)> combine) const = 0;
+  /// The A operand (tileM x tileK, elements rounded to `element`, in a
+  /// form `multiply` takes) made of `accs`, tileK / tileN accumulators of
+  /// consecutive columns, without going through memory; null where the layouts differ (MFMA), and the
+  /// caller stores and reads back instead. `accumulatorIsA()` says which.
+  virtual bool accumulatorIsA() const = 0;
+  virtual Value accumulatorsAsA(OpBuilder &b, Location loc, ValueRange accs,
+                                Type element) const = 0;
 };
 
 /// Whole tiles per lane, multiplied in loops (for the CPU emulation), with
-/// the shape of `like`.
+/// the shape of `like` and its accumulatorIsA() (so that the emulation takes
+/// the path the instruction takes).
 std::unique_ptr<MmaFragments>
 createWarpVectorFragments(const MmaFragments &like);
 /// NVIDIA mma.sync.m16n8k16 with bf16 or f16 inputs (sm_80 and later).
