@@ -51,7 +51,7 @@
 // CHECK:   math.exp %{{.*}} : vector<2xf32>
 // CHECK:   math.exp %{{.*}} : f32
 // CHECK:   arith.truncf %{{.*}} : vector<8xf32> to vector<8xbf16>
-// CHECK:   vector.shape_cast %{{.*}} : vector<8xbf16> to vector<4x2xbf16>
+// CHECK:   vector.bitcast %{{.*}} : vector<8xbf16> to vector<4xi32>
 // CHECK:   nvgpu.ldmatrix %[[VT]]{{.*}} {numTiles = 2 : i32, transpose = true}
 // CHECK:   nvvm.mma.sync
 // CHECK:   gpu.barrier
