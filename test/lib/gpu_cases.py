@@ -22,6 +22,11 @@ def op_cases(rng):
     ids = rng.integers(0, 300, (4, 9)).astype(np.int32)
     scatter_ids = rng.integers(-300, 300, (4, 9)).astype(np.int32)
     scatter_ids[1, :4] = scatter_ids[0, :4]  # repeated rows accumulate
+    # Additive attention masks: per batch, keys padded out with -inf at the
+    # end of the second sequence; per (head, query, key), finite biases.
+    key_padding = x(2, 1, 1, 40, elem="bf16")[0] * 2
+    key_padding[1, ..., -6:] = -np.inf
+    bias = x(2, 40, 24, elem="bf16")[0] * 2
     return [
         ("softmax f32", [x(6, 1000)],
          "  %y = aster.softmax %a0, axis = 1 : tensor<6x1000xf32>", [("y", (6, 1000), "f32")]),
@@ -83,6 +88,15 @@ def op_cases(rng):
          "  %o, %l = aster.attention_fwd %a0, %a1, %a2 causal : tensor<2x4x40x32xbf16>, tensor<2x2x40x32xbf16>, tensor<2x2x40x16xbf16> -> tensor<2x4x40x16xbf16>, tensor<2x4x40xf32>\n"
          "  %dq, %dk, %dv = aster.attention_bwd %a0, %a1, %a2, %o, %l, %a3 causal : tensor<2x4x40x32xbf16>, tensor<2x2x40x32xbf16>, tensor<2x2x40x16xbf16>, tensor<2x4x40x16xbf16>, tensor<2x4x40xf32>, tensor<2x4x40x16xbf16> -> tensor<2x4x40x32xbf16>, tensor<2x2x40x32xbf16>, tensor<2x2x40x16xbf16>",
          [("dq", (2, 4, 40, 32), "bf16"), ("dk", (2, 2, 40, 32), "bf16"), ("dv", (2, 2, 40, 16), "bf16")]),
+        # With additive masks: the forward with key padding (causal, the
+        # log-sum-exp), the backward with a mask per head.
+        ("attention bf16 key padding mask", [x(2, 4, 40, 32, elem="bf16"), x(2, 2, 40, 32, elem="bf16"), x(2, 2, 40, 16, elem="bf16"), (key_padding, "bf16")],
+         "  %o, %l = aster.attention_fwd %a0, %a1, %a2 mask %a3 causal : tensor<2x4x40x32xbf16>, tensor<2x2x40x32xbf16>, tensor<2x2x40x16xbf16>, tensor<2x1x1x40xbf16> -> tensor<2x4x40x16xbf16>, tensor<2x4x40xf32>",
+         [("o", (2, 4, 40, 16), "bf16"), ("l", (2, 4, 40), "f32")]),
+        ("attention bf16 backward mask", [x(1, 2, 40, 32, elem="bf16"), x(1, 1, 24, 32, elem="bf16"), x(1, 1, 24, 16, elem="bf16"), x(1, 2, 40, 16, elem="bf16"), (bias, "bf16")],
+         "  %o, %l = aster.attention_fwd %a0, %a1, %a2 mask %a4 : tensor<1x2x40x32xbf16>, tensor<1x1x24x32xbf16>, tensor<1x1x24x16xbf16>, tensor<2x40x24xbf16> -> tensor<1x2x40x16xbf16>, tensor<1x2x40xf32>\n"
+         "  %dq, %dk, %dv = aster.attention_bwd %a0, %a1, %a2, %o, %l, %a3 mask %a4 : tensor<1x2x40x32xbf16>, tensor<1x1x24x32xbf16>, tensor<1x1x24x16xbf16>, tensor<1x2x40x16xbf16>, tensor<1x2x40xf32>, tensor<1x2x40x16xbf16>, tensor<2x40x24xbf16> -> tensor<1x2x40x32xbf16>, tensor<1x1x24x32xbf16>, tensor<1x1x24x16xbf16>",
+         [("dq", (1, 2, 40, 32), "bf16"), ("dk", (1, 1, 24, 32), "bf16"), ("dv", (1, 1, 24, 16), "bf16")]),
         # scatter_add by atomic adds (aster-gpu-scatter-add-kernels):
         # repeated and negative indices, a bf16 result (f32 accumulator)
         # and an f32 one on an inner axis.

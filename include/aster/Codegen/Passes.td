@@ -300,7 +300,8 @@ def GPUAttentionKernels : Pass<"aster-gpu-attention-kernels", "::mlir::ModuleOp"
     Runs on aster IR, first in the GPU buffer pipeline (before
     `convert-aster-to-linalg` would spell attention out as matmuls and a
     softmax). Each `aster.attention`, `aster.attention_fwd` and
-    `aster.attention_bwd` without a mask, with static shapes, bf16 or f16
+    `aster.attention_bwd` (with or without an additive mask), with static
+    shapes, bf16 or f16
     query, key and value, and head dimensions that are multiples of 16 and
     fit shared memory becomes a call of a private kernel function
     (`aster.kernel = "attention"`) whose body is the launches
@@ -335,7 +336,10 @@ def GPUAttentionKernels : Pass<"aster-gpu-attention-kernels", "::mlir::ModuleOp"
       dK += dS^T Q, dK and dV in registers.
     Four warps of 16 rows per block, or two where four do not fit.
     Grouped-query heads read key and value head `h / (Hq / Hkv)`; causal
-    attention is top-left aligned and stops at the block's last key.
+    attention is top-left aligned and stops at the block's last key. A
+    mask (any shape that broadcasts to [B, Hq, Sq, Skv]) is read where
+    each score is, added after the scale, in the forward and in both
+    backward launches.
     `instruction` picks the fragments as in `aster-gpu-matmul-kernels`.
     Other attention ops are left to `convert-aster-to-linalg`.
   }];

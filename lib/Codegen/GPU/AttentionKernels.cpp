@@ -1,13 +1,13 @@
 //===- AttentionKernels.cpp - Flash attention on tensor cores -------------===//
 //
-// The GPU strategy for attention without a mask (FlashAttention-2's
-// forward and backward). It runs on aster IR, before attention would be
-// spelled out as matmuls and a softmax, and outlines each op it takes into
-// a private kernel function (`aster.kernel = "attention"`, outlineKernel in
-// Payload.h) whose body is the final launches between bufferization's
-// `to_buffer` and `to_tensor`; the rest of the pipeline (bufferization of
-// the function boundary, arenas, outlining, deduplication of identical
-// layers) treats it as any kernel.
+// The GPU strategy for attention, with or without an additive mask
+// (FlashAttention-2's forward and backward). It runs on aster IR, before
+// attention would be spelled out as matmuls and a softmax, and outlines
+// each op it takes into a private kernel function (`aster.kernel =
+// "attention"`, outlineKernel in Payload.h) whose body is the final
+// launches between bufferization's `to_buffer` and `to_tensor`; the rest
+// of the pipeline (bufferization of the function boundary, arenas,
+// outlining, deduplication of identical layers) treats it as any kernel.
 //
 // A forward block owns 64 query rows of one (batch, head): four warps of tileM =
 // 16 rows each. The rows are copied to shared memory once, each warp
@@ -15,8 +15,9 @@
 //
 //   copy K and V rows to shared memory (16-byte accesses, rows past the
 //     sequence as zeros)                                        | barrier
-//   S = Q K^T per warp on tensor cores, in registers; s = scale * S, -inf
-//     where masked (causal, past the sequence); per row the lane holds:
+//   S = Q K^T per warp on tensor cores, in registers; s = scale * S (+ the
+//     mask), -inf where masked (causal, past the sequence); per row the
+//     lane holds:
 //     m' = max(m, max s) (a fold, then the lanes sharing the row);
 //     c = exp(m - m'); P = exp(s - m'), rounded to the input type;
 //     l' = l c + sum P (this lane's part);
@@ -66,6 +67,7 @@ constexpr int64_t kWarps = 4, kPad = 8;
 struct Attention {
   Operation *op;
   RankedTensorType outType;    // the forward's result
+  RankedTensorType maskType;   // the additive mask's, when there is one
   bool withLse, causal, backward = false;
   double scale;
   int64_t batch, heads, kvHeads, sq, skv, depth, valueDepth;
@@ -79,8 +81,12 @@ Value forwardResult(AttentionBwdOp op) { return op.getOut(); }
 
 template <typename OpT>
 std::optional<Attention> matchAttention(OpT op) {
-  if (op.getMask())
-    return std::nullopt;
+  RankedTensorType maskType;
+  if (Value mask = op.getMask()) {
+    maskType = dyn_cast<RankedTensorType>(mask.getType());
+    if (!maskType || !maskType.hasStaticShape())
+      return std::nullopt;
+  }
   auto qType = cast<RankedTensorType>(op.getQuery().getType());
   auto kType = cast<RankedTensorType>(op.getKey().getType());
   auto vType = cast<RankedTensorType>(op.getValue().getType());
@@ -95,6 +101,7 @@ std::optional<Attention> matchAttention(OpT op) {
   Attention a;
   a.op = op;
   a.outType = outType;
+  a.maskType = maskType;
   a.withLse = op->getNumResults() > 1;
   a.causal = op.getCausal();
   a.batch = qType.getDimSize(0);
@@ -189,6 +196,9 @@ struct FlashEmitter {
   OpBuilder &b;
   Location loc;
   Value tid, lane, warp, warpRow, batchIdx, head, kvHead, qStart;
+  /// The additive mask (a buffer broadcasting to [batch, heads, sq, skv]),
+  /// or null.
+  Value mask;
   int64_t threads = 0;
   Launch launch;
 
@@ -465,6 +475,31 @@ struct FlashEmitter {
     kvHead = div(head, a.heads / a.kvHeads);
     qStart = mul(qBlock, c(rows));
   }
+  /// The additive mask at (batchIdx, head, `query`, `key`) in f32, null
+  /// without one. Indices past the sequences are clamped: those scores
+  /// are masked out anyway.
+  Value maskAt(Value query, Value key) {
+    if (!mask)
+      return Value();
+    auto type = cast<MemRefType>(mask.getType());
+    int64_t rank = type.getRank();
+    Value full[4] = {batchIdx, head,
+                     arith::MinUIOp::create(b, loc, query, c(a.sq - 1)),
+                     arith::MinUIOp::create(b, loc, key, c(a.skv - 1))};
+    SmallVector<Value> indices;
+    for (int64_t d = 0; d < rank; ++d)
+      indices.push_back(type.getDimSize(d) == 1 ? c(0)
+                                                : full[4 - rank + d]);
+    return convert(memref::LoadOp::create(b, loc, mask, indices),
+                   b.getF32Type());
+  }
+  /// scale * s, plus the mask at (query, key) when there is one.
+  Value scaled(Value s, Value query, Value key) {
+    Value x = arith::MulFOp::create(b, loc, s, f(a.scale));
+    if (Value bias = maskAt(query, key))
+      x = arith::AddFOp::create(b, loc, x, bias);
+    return x;
+  }
   /// Whether query `row` does not see `key`: past the keys, or after the
   /// row when causal.
   Value masked(Value key, Value row) {
@@ -477,19 +512,20 @@ struct FlashEmitter {
         arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ugt, key, row));
   }
   /// The backward's P from scores `tiles` (the warp's rows by the other
-  /// side's columns): exp(scale s - lse), 0 where `isMasked(row, col)`.
-  SmallVector<Value> probabilities(ArrayRef<Value> tiles,
-                                   function_ref<Value(Value, Value)> lse,
-                                   function_ref<Value(Value, Value)> isMasked) {
+  /// side's columns): exp(scale s + mask - lse), 0 where the query does not
+  /// see the key; `queryKey(row, col)` gives the element's query and key.
+  SmallVector<Value> probabilities(
+      ArrayRef<Value> tiles, function_ref<Value(Value, Value)> lse,
+      function_ref<std::pair<Value, Value>(Value, Value)> queryKey) {
     return mapTiles({SmallVector<Value>(tiles)},
                     [&](OpBuilder &, ValueRange s, Value slot, Value row,
                         Value col) -> Value {
+      auto [query, key] = queryKey(row, col);
       Value p = math::ExpOp::create(
           b, loc,
-          arith::SubFOp::create(
-              b, loc, arith::MulFOp::create(b, loc, s[0], f(a.scale)),
-              lse(slot, col)));
-      return arith::SelectOp::create(b, loc, isMasked(row, col), f(0.0), p);
+          arith::SubFOp::create(b, loc, scaled(s[0], query, key),
+                                lse(slot, col)));
+      return arith::SelectOp::create(b, loc, masked(key, query), f(0.0), p);
     });
   }
   /// dS = scale P (dP - D).
@@ -558,9 +594,9 @@ void FlashEmitter::emit(Value q, Value k, Value v, Value out, Value lse) {
     SmallVector<Value> scores = mapTiles(
         {product(qFragments, kTile, /*bTransposed=*/false, bk)},
         [&](OpBuilder &, ValueRange s, Value, Value row, Value col) -> Value {
-          return arith::SelectOp::create(
-              b, loc, masked(add(kStart, col), add(qStart, add(warpRow, row))),
-              f(-INFINITY), arith::MulFOp::create(b, loc, s[0], f(a.scale)));
+          Value query = add(qStart, add(warpRow, row)), key = add(kStart, col);
+          return arith::SelectOp::create(b, loc, masked(key, query),
+                                         f(-INFINITY), scaled(s[0], query, key));
         });
     Value maxNew = combineRowLanes(
         foldRows(scores, m,
@@ -733,8 +769,8 @@ void FlashEmitter::emitBackwardQuery(Value q, Value k, Value v, Value o,
     SmallVector<Value> p = probabilities(
         product(qTile, warpRow, kTile, false, a.depth, bk),
         [&](Value slot, Value) { return slotOf(lseSlots, slot); },
-        [&](Value row, Value col) {
-          return masked(add(kStart, col), add(qStart, add(warpRow, row)));
+        [&](Value row, Value col) -> std::pair<Value, Value> {
+          return {add(qStart, add(warpRow, row)), add(kStart, col)};
         });
     SmallVector<Value> ds = scoreGradients(
         p, product(dOTile, warpRow, vTile, false, a.valueDepth, bk),
@@ -834,8 +870,8 @@ void FlashEmitter::emitBackwardKeys(Value q, Value k, Value v, Value lse,
         [&](Value, Value col) -> Value {
           return memref::LoadOp::create(b, loc, colLse, ValueRange{col});
         },
-        [&](Value row, Value col) {
-          return masked(add(kStart, add(warpRow, row)), add(qs, col));
+        [&](Value row, Value col) -> std::pair<Value, Value> {
+          return {add(qs, col), add(kStart, add(warpRow, row))};
         });
     dvAcc = product(asOperand(p, pTile, /*reused=*/false), dOTile,
                     /*bTransposed=*/true, a.valueDepth, dvAcc);
@@ -909,8 +945,17 @@ struct GPUAttentionKernelsPass
     // The kernel function's arguments (read now: an earlier outlining may
     // have replaced the forward results a backward reads).
     SmallVector<Value> operands(a.op->getOperands().take_front(3));
-    if (auto backward = dyn_cast<AttentionBwdOp>(a.op))
+    Value mask;
+    if (auto backward = dyn_cast<AttentionBwdOp>(a.op)) {
       operands.append({backward.getOut(), backward.getLse(), backward.getGrad()});
+      mask = backward.getMask();
+    } else if (auto forward = dyn_cast<AttentionFwdOp>(a.op)) {
+      mask = forward.getMask();
+    } else {
+      mask = cast<AttentionOp>(a.op).getMask();
+    }
+    if (mask)
+      operands.push_back(mask);
     outlineKernel(
         a.op, operands, "attention",
         a.backward ? "attention_bwd" : "attention", symbols,
@@ -919,7 +964,10 @@ struct GPUAttentionKernelsPass
           Location loc = a.op->getLoc();
           auto emitter = [&]() {
             b.setInsertionPointToEnd(body);
-            return FlashEmitter(a, mma, warps, step, b, loc);
+            FlashEmitter e(a, mma, warps, step, b, loc);
+            if (mask)
+              e.mask = inputs.back();
+            return e;
           };
           if (!a.backward) {
             emitter().emit(inputs[0], inputs[1], inputs[2], outputs[0],

@@ -151,9 +151,33 @@ func.func @d128(%q: tensor<1x2x64x128xf16>, %k: tensor<1x2x64x128xf16>, %v: tens
 
 // -----
 
-// Left to convert-aster-to-linalg: f32 (no tensor cores), a mask, a head
-// dimension that is not a multiple of 16, and head dimension 256, which
-// fits no step in 48 KB (but 16 keys per step in 64 KB).
+// An additive key-padding mask ([B, 1, 1, Skv]): the kernel function takes
+// it as a fourth buffer; each score adds its mask element (the batch's, at
+// the key clamped into the sequence; the broadcast dimensions at 0) after
+// the scale, before the causal mask.
+// CHECK-LABEL: func.func @masked
+// CHECK: call @masked_attention(%arg0, %arg1, %arg2, %arg3)
+// CHECK-LABEL: func.func private @masked_attention
+// CHECK: %[[M:.*]] = bufferization.to_buffer %arg3 read_only : tensor<2x1x1x40xbf16> to memref<2x1x1x40xbf16>
+// CHECK: scf.for
+// CHECK:   nvvm.mma.sync
+// CHECK:   arith.minui %{{.*}}, %c39{{.*}} : index
+// CHECK:   %[[KEY:.*]] = arith.minui %{{.*}}, %c39{{.*}} : index
+// CHECK:   %[[BIAS:.*]] = memref.load %[[M]][%{{.*}}, %c0{{.*}}, %c0{{.*}}, %[[KEY]]] : memref<2x1x1x40xbf16>
+// CHECK:   %[[F:.*]] = arith.extf %[[BIAS]] : bf16 to f32
+// CHECK:   arith.addf %{{.*}}, %[[F]] : f32
+// CHECK:   gpu.subgroup_reduce maximumf
+func.func @masked(%q: tensor<2x4x40x32xbf16>, %k: tensor<2x2x40x32xbf16>, %v: tensor<2x2x40x16xbf16>, %m: tensor<2x1x1x40xbf16>) -> tensor<2x4x40x16xbf16> {
+  %o = aster.attention %q, %k, %v mask %m causal : tensor<2x4x40x32xbf16>, tensor<2x2x40x32xbf16>, tensor<2x2x40x16xbf16>, tensor<2x1x1x40xbf16> -> tensor<2x4x40x16xbf16>
+  return %o : tensor<2x4x40x16xbf16>
+}
+
+// -----
+
+// Left to convert-aster-to-linalg: f32 (no tensor cores; with or without
+// a mask), a head dimension that is not a multiple of 16, and head
+// dimension 256, which fits no step in 48 KB (but 16 keys per step in
+// 64 KB).
 // CHECK-LABEL: func.func @not_taken
 // CHECK-COUNT-4: aster.attention
 // CHECK-NOT: call
