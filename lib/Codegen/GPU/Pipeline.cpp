@@ -108,9 +108,12 @@ void mlir::aster::buildGPULLVMPipeline(OpPassManager &pm,
   limits.sharedMemoryBytes = target.sharedMemoryBytes;
   limits.maxThreads = 1024;
   pm.addNestedPass<gpu::GPUModuleOp>(createGPUCheckLimits(limits));
-  // bf16 <-> f32 as integer operations; 16-bit arithmetic is done in f32.
+  // 16-bit arithmetic is done in f32. bf16 <-> f32 conversions: NVIDIA's
+  // sm_80 and later convert natively (cvt.rn.bf16x2.f32 rounds two
+  // values in one instruction, flash attention's P and every bf16 store);
+  // on AMD they are integer operations.
   arith::ArithExpandOpsPassOptions expand;
-  expand.includeBf16 = true;
+  expand.includeBf16 = target.vendor != GPUVendor::NVIDIA;
   pm.addPass(arith::createArithExpandOpsPass(expand));
   if (target.vendor == GPUVendor::NVIDIA)
     addNVVMDeviceLowering(pm, target);
