@@ -441,6 +441,23 @@ def GPUAlignWorkgroupMemory : Pass<"aster-gpu-align-workgroup-memory", "::mlir::
   }];
 }
 
+def AMDAtomicHints : Pass<"aster-amd-atomic-hints", "::mlir::gpu::GPUModuleOp"> {
+  let summary = "Tell the AMDGPU backend that atomics hit local coarse-grained memory";
+  let description = [{
+    Runs on each device module after the ROCDL conversion. Every
+    `llvm.atomicrmw` on global or flat memory (buffers are flat pointers
+    until LLVM infers them global; shared memory is left alone) gets `rocdl.no_fine_grained_memory`
+    and `rocdl.no_remote_memory` (Aster's device buffers are `hipMalloc`
+    memory of the device itself: coarse-grained, never host or peer
+    memory), and an f32 `fadd` also `rocdl.ignore_denormal_mode`. Without
+    them the backend must assume memory the hardware's float atomics do not
+    serve and emits a compare-and-swap loop; with them, gfx90a and gfx942
+    emit one `global_atomic_add_f32` (scatter_add's embedding gradient).
+    The f32 atomic add flushes denormal addends on gfx90a: a sum of
+    gradients loses values below 1.2e-38.
+  }];
+}
+
 def GPUCheckLimits : Pass<"aster-gpu-check-limits", "::mlir::gpu::GPUModuleOp"> {
   let summary = "Fail on a kernel that needs more than the chip has";
   let description = [{

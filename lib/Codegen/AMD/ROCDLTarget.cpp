@@ -8,6 +8,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "aster/Codegen/GPU/Pipeline.h"
+#include "aster/Codegen/Passes.h"
 
 #include "mlir/Conversion/Passes.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
@@ -37,6 +38,8 @@ void mlir::aster::addROCDLDeviceLowering(OpPassManager &pm,
   // 16-byte vector accesses of the elementwise strategy.
   pm.addNestedPass<gpu::GPUModuleOp>(createConvertVectorToLLVMPass());
   pm.addNestedPass<gpu::GPUModuleOp>(createConvertGpuOpsToROCDLOps(convert));
+  // Hardware float atomics (scatter_add) instead of compare-and-swap loops.
+  pm.addNestedPass<gpu::GPUModuleOp>(createAMDAtomicHints());
   pm.addNestedPass<gpu::GPUModuleOp>(createCanonicalizerPass());
   pm.addNestedPass<gpu::GPUModuleOp>(createReconcileUnrealizedCastsPass());
 }
