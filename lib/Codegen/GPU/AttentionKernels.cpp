@@ -410,6 +410,15 @@ struct FlashEmitter {
     }
     return out;
   }
+  /// Each row of `tiles` multiplied by its slot's value in `rows`
+  /// (flash attention's correction of O, and the final 1 / l).
+  SmallVector<Value> scaleRows(ArrayRef<Value> tiles, Value rows) {
+    return mapTiles({SmallVector<Value>(tiles)},
+                    [&](OpBuilder &, ValueRange e, Value slot, Value,
+                        Value) -> Value {
+      return arith::MulFOp::create(b, loc, e[0], slotOf(rows, slot));
+    });
+  }
   /// Stores `tiles` (consecutive column tiles from column 0) to the warp's
   /// part of `staging` ([warps][tileM][width]).
   void stage(ArrayRef<Value> tiles, Value staging) {
@@ -626,18 +635,10 @@ void FlashEmitter::emit(Value q, Value k, Value v, Value out, Value lse) {
     auto sum = [&](OpBuilder &fb, Value x, Value y) -> Value {
       return arith::AddFOp::create(fb, loc, x, y);
     };
-    SmallVector<Value> next;
-    for (Value &tile : o)
-      tile = mma.mapElements(
-          b, loc, tile, lane,
-          [&](OpBuilder &eb, ValueRange e, Value slot, Value, Value) -> Value {
-            return arith::MulFOp::create(
-                eb, loc, e[0],
-                vector::ExtractOp::create(eb, loc, correction, slot));
-          });
     // O = O * correction + P V.
-    next = product(asOperand(p, pTile, /*reused=*/false), vTile,
-                   /*bTransposed=*/true, a.valueDepth, o);
+    SmallVector<Value> next =
+        product(asOperand(p, pTile, /*reused=*/false), vTile,
+                /*bTransposed=*/true, a.valueDepth, scaleRows(o, correction));
     next.push_back(maxNew);
     next.push_back(foldRows(p, arith::MulFOp::create(b, loc, state[1],
                                                      correction),
@@ -655,14 +656,9 @@ void FlashEmitter::emit(Value q, Value k, Value v, Value out, Value lse) {
   Value m = state[0];
   Value l = combineRowLanes(state[1], gpu::AllReduceOperation::ADD);
   Value inverse = arith::DivFOp::create(b, loc, slots(1.0), l);
-  SmallVector<Value> o(keyLoop.getResults().take_front(oTiles));
-  for (Value &tile : o)
-    tile = mma.mapElements(
-        b, loc, tile, lane,
-        [&](OpBuilder &eb, ValueRange e, Value slot, Value, Value) -> Value {
-          return arith::MulFOp::create(
-              eb, loc, e[0], vector::ExtractOp::create(eb, loc, inverse, slot));
-        });
+  SmallVector<Value> o =
+      scaleRows(SmallVector<Value>(keyLoop.getResults().take_front(oTiles)),
+                inverse);
   if (lse) {
     Value logSum = arith::AddFOp::create(
         b, loc, m,
