@@ -49,6 +49,7 @@ struct DriverAPI {
   int (*moduleLoadData)(void **, const void *) = nullptr;
   int (*moduleUnload)(void *) = nullptr;
   int (*moduleGetFunction)(void **, void *, const char *) = nullptr;
+  int (*funcSetAttribute)(void *, int, int) = nullptr; // CUDA
   int (*launchKernel)(void *, unsigned, unsigned, unsigned, unsigned,
                       unsigned, unsigned, unsigned, void *, void **,
                       void **) = nullptr;
@@ -97,6 +98,7 @@ bool loadCUDA(DriverAPI &api, std::string &error) {
   bind(l, "cuModuleUnload", api.moduleUnload, missing);
   bind(l, "cuModuleGetFunction", api.moduleGetFunction, missing);
   bind(l, "cuLaunchKernel", api.launchKernel, missing);
+  bind(l, "cuFuncSetAttribute", api.funcSetAttribute, missing);
   bind(l, "cuMemAlloc_v2", api.memAlloc, missing);
   bind(l, "cuMemFree_v2", api.memFree, missing);
   bind(l, "cuMemcpyHtoD_v2", api.memcpyHtoD, missing);
@@ -176,6 +178,8 @@ struct Device {
   std::multimap<size_t, void *> cached;
   std::unordered_map<void *, size_t> live;
   std::mutex mutex;
+  /// The dynamic shared memory each function has been allowed (CUDA).
+  std::unordered_map<void *, int32_t> sharedAllowed;
 
   bool check(int status, const char *what) {
     if (status == 0)
@@ -285,6 +289,18 @@ mgpuLaunchKernel(void *function, intptr_t gridX, intptr_t gridY,
                  void **extra, size_t) {
   if (!current || !function)
     return;
+  // CUDA launches a kernel with more than 48 KB of dynamic shared memory
+  // (aster-gpu-dynamic-shared-memory) only once its function allows it.
+  constexpr int32_t kDefaultDynamicShared = 48 * 1024;
+  constexpr int kMaxDynamicSharedSizeBytes = 8; // CUfunction_attribute
+  if (smem > kDefaultDynamicShared && current->api.funcSetAttribute) {
+    int32_t &allowed = current->sharedAllowed[function];
+    if (allowed < smem &&
+        current->check(current->api.funcSetAttribute(
+                           function, kMaxDynamicSharedSizeBytes, smem),
+                       "allowing a kernel its dynamic shared memory"))
+      allowed = smem;
+  }
   current->check(current->api.launchKernel(
                      function, gridX, gridY, gridZ, blockX, blockY, blockZ,
                      smem, stream, params, extra),

@@ -19,6 +19,18 @@ NUMPY_OF = {"f32": np.float32, "f16": np.float16, "bf16": np.uint16,
             "i32": np.int32, "i64": np.int64, "i1": np.bool_}
 
 
+def _builtins():
+    """compiler-rt's builtins archive (libclang-rt-22-dev): x86 without
+    AVX512-BF16 rounds f32 to bf16 by calling its __truncsfbf2 where a bf16
+    vector lives across basic blocks (the GPU strategies' emulation holds
+    loaded tiles across a K step), which libgcc 12 lacks."""
+    proc = subprocess.run(["clang-22", "--rtlib=compiler-rt",
+                           "-print-libgcc-file-name"],
+                          capture_output=True, text=True)
+    path = proc.stdout.strip()
+    return [path] if proc.returncode == 0 and os.path.exists(path) else []
+
+
 def compile_so(mlir_text, tmp=None, opt="-O1", pipeline="--aster-cpu-to-llvm"):
     tmp = tmp or tempfile.mkdtemp()
     src = os.path.join(tmp, "in.mlir")
@@ -32,7 +44,7 @@ def compile_so(mlir_text, tmp=None, opt="-O1", pipeline="--aster-cpu-to-llvm"):
                 [os.path.join(LLVM_BIN, "mlir-translate"), "--mlir-to-llvmir",
                  llvm_mlir, "-o", ll],
                 ["clang-22", "-Wno-override-module", opt, "-march=native",
-                 "-fopenmp", "-shared", "-fPIC", ll, "-o", so, "-lm",
+                 "-fopenmp", "-shared", "-fPIC", ll, "-o", so, "-lm"] + _builtins() + [
                  "-Wl,-rpath," + os.path.join(os.path.dirname(LLVM_BIN), "lib")]):
         proc = subprocess.run(cmd, capture_output=True, text=True)
         if proc.returncode != 0:

@@ -265,9 +265,16 @@ def GPUMatmulKernels : Pass<"aster-gpu-matmul-kernels", "::mlir::ModuleOp"> {
       each warp a tile of up to 4 x 8 instruction tiles (64 x 64 with
       mma.sync), fewer for small matrices;
     - per 32-wide slice of K, the A and B tiles copied to shared memory as
-      [m][k] and [n][k] (rows padded by 8 elements), with 16-byte loads
+      [m][k] and [n][k] (rows padded by 8 elements), with 16-byte copies
       along whichever tile axis is contiguous in memory (else element
       loads); rows past M or N are read clamped, K past its end as zeros;
+    - the copies pipelined, one barrier per K step: with `async-copy`
+      (NVIDIA), cp.async (`nvgpu.device_async_copy`) into three stages,
+      the next two slices in flight while the warps multiply the current
+      one (a group per step, `nvgpu.device_async_wait` for all but the
+      latest); else two stages, the next slice loaded into registers
+      before the multiplications and stored into the other stage after
+      them;
     - the warps' instruction tiles multiplied from shared memory, the
       accumulators in registers across the K loop;
     - the epilogue one instruction row at a time through shared memory:
@@ -283,7 +290,10 @@ def GPUMatmulKernels : Pass<"aster-gpu-matmul-kernels", "::mlir::ModuleOp"> {
   }];
   let options = [
     Option<"instruction", "instruction", "std::string", "\"mma.sync\"",
-           "mma.sync, mfma, mma.sync-emulated or mfma-emulated">
+           "mma.sync, mfma, mma.sync-emulated or mfma-emulated">,
+    Option<"asyncCopy", "async-copy", "bool", /*default=*/"false",
+           "Tiles copied with cp.async (nvgpu.device_async_copy) through "
+           "three stages, instead of through registers into two">
   ];
   let dependentDialects = [
     "::mlir::gpu::GPUDialect", "::mlir::scf::SCFDialect",
@@ -321,6 +331,9 @@ def GPUAttentionKernels : Pass<"aster-gpu-attention-kernels", "::mlir::ModuleOp"
       O += P V with P as the A operand (straight from the accumulators
       with mma.sync; through shared memory with MFMA, whose layouts
       differ); the accumulators stay in registers across the key loop;
+      with `async-copy` (NVIDIA) the keys and values are double-buffered:
+      the next block's cp.async copies run during this block's
+      multiplications, one barrier per block of keys;
     - the output is divided by the running sum (summed over the row's
       lanes once, at the end) and stored through shared memory in the
       result type; `attention_fwd`'s log-sum-exp is max + log(sum).
@@ -347,7 +360,11 @@ def GPUAttentionKernels : Pass<"aster-gpu-attention-kernels", "::mlir::ModuleOp"
     Option<"instruction", "instruction", "std::string", "\"mma.sync\"",
            "mma.sync, mfma, mma.sync-emulated or mfma-emulated">,
     Option<"sharedMemory", "shared-memory", "int64_t", "48 * 1024",
-           "Bytes of shared memory a block may use">
+           "Bytes of shared memory a block's tiles are sized for (the "
+           "forward's second key and value stage comes on top)">,
+    Option<"asyncCopy", "async-copy", "bool", /*default=*/"false",
+           "The forward's keys and values copied with cp.async into two "
+           "stages">
   ];
   let dependentDialects = [
     "::mlir::bufferization::BufferizationDialect",
@@ -441,6 +458,19 @@ def GPUAlignWorkgroupMemory : Pass<"aster-gpu-align-workgroup-memory", "::mlir::
   }];
 }
 
+def NVVMExternDynamicShared : Pass<"aster-nvvm-extern-dynamic-shared", "::mlir::gpu::GPUModuleOp"> {
+  let summary = "Give the dynamic shared memory region external linkage";
+  let description = [{
+    Runs on each device module after the NVVM conversion. Upstream lowers
+    `gpu.dynamic_shared_memory` to an internal zero-sized shared-memory
+    global, which NVPTX demotes to a one-byte static variable of the
+    kernel (`.shared .align 16 .b8 __dynamic_shmem__0;`) instead of
+    declaring the dynamic region (`.extern .shared .align 16 .b8
+    __dynamic_shmem__0[];`): every zero-sized shared-memory global gets
+    external linkage, as CUDA's `extern __shared__` arrays have.
+  }];
+}
+
 def AMDAtomicHints : Pass<"aster-amd-atomic-hints", "::mlir::gpu::GPUModuleOp"> {
   let summary = "Tell the AMDGPU backend that atomics hit local coarse-grained memory";
   let description = [{
@@ -456,6 +486,31 @@ def AMDAtomicHints : Pass<"aster-amd-atomic-hints", "::mlir::gpu::GPUModuleOp"> 
     The f32 atomic add flushes denormal addends on gfx90a: a sum of
     gradients loses values below 1.2e-38.
   }];
+}
+
+def GPUDynamicSharedMemory : Pass<"aster-gpu-dynamic-shared-memory", "::mlir::ModuleOp"> {
+  let summary = "Shared memory above the static limit as dynamic shared memory";
+  let description = [{
+    Runs on the host module after outlining (NVIDIA). Static shared memory
+    is capped at 48 KB per block; a kernel whose workgroup attributions
+    need more (the pipelined matmul's three stages) gets them as
+    `memref.view`s into one `gpu.dynamic_shared_memory`, each at an offset
+    aligned like the attribution (16 bytes at least), and every
+    `gpu.launch_func` of it asks for the total as its dynamic shared
+    memory. aster-run raises the function's dynamic limit
+    (CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES) before a launch
+    above 48 KB. Whether the total fits the chip is
+    `aster-gpu-check-limits`' business; kernels within `static-limit` are
+    left as they are.
+  }];
+  let options = [
+    Option<"staticLimit", "static-limit", "int64_t", /*default=*/"49152",
+           "Shared memory a kernel may have statically">
+  ];
+  let dependentDialects = [
+    "::mlir::gpu::GPUDialect", "::mlir::memref::MemRefDialect",
+    "::mlir::arith::ArithDialect"
+  ];
 }
 
 def GPUCheckLimits : Pass<"aster-gpu-check-limits", "::mlir::gpu::GPUModuleOp"> {

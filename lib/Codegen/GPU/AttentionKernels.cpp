@@ -24,7 +24,12 @@
 //   O = O * c + P V, P as A fragments (in registers where the
 //     instruction's layouts allow, else through shared memory)  | barrier
 //
-// and at the end l is summed over the lanes of each row, O / l is stored
+// With cp.async (`async-copy`, NVIDIA) keys and values have two stages:
+// the first block's copy is waited for before the loop, and each step
+// starts the next block's copy into the other stage before its S = Q K^T
+// and waits for it after O += P V, one barrier per step instead of two.
+//
+// At the end l is summed over the lanes of each row, O / l is stored
 // through shared memory in the result type (lanes on consecutive
 // columns), and `attention_fwd`'s log-sum-exp is m + log l. With `causal`
 // a block stops at its last query row's key (top-left aligned) and blocks
@@ -199,6 +204,8 @@ struct FlashEmitter {
   /// The additive mask (a buffer broadcasting to [batch, heads, sq, skv]),
   /// or null.
   Value mask;
+  /// The forward's keys and values by cp.async, double-buffered.
+  bool async = false;
   int64_t threads = 0;
   Launch launch;
 
@@ -227,10 +234,13 @@ struct FlashEmitter {
   }
 
   /// Copies rows [start, start + rows) of `source`[batchIdx, head] (width
-  /// elements each) to `tile` ([rows][width + kPad]), 16 bytes per thread
-  /// and step; rows past `total` as zeros.
+  /// elements each) to `tile` ([rows][width + kPad], or stage `stage` of
+  /// [stages][rows][width + kPad]), 16 bytes per thread and step; rows
+  /// past `total` as zeros. Into a stage with `async`, by cp.async (the
+  /// caller commits and waits).
   void copyRows(Value source, Value headIdx, Value start, int64_t rows,
-                int64_t total, int64_t width, Value tile) {
+                int64_t total, int64_t width, Value tile,
+                Value stage = Value()) {
     int64_t vec = 8, perRow = width / vec, chunks = rows * perRow;
     auto vecType = VectorType::get({vec}, a.element);
     for (int64_t first = 0; first < chunks; first += threads) {
@@ -244,13 +254,20 @@ struct FlashEmitter {
       Value row = add(start, r);
       Value valid = lt(row, c(total));
       row = arith::SelectOp::create(b, loc, valid, row, c(0));
-      auto load = vector::LoadOp::create(b, loc, vecType, source,
-                                         ValueRange{batchIdx, headIdx, row, col});
+      SmallVector<Value> at = {r, col};
+      if (stage)
+        at.insert(at.begin(), stage);
+      SmallVector<Value> from = {batchIdx, headIdx, row, col};
+      if (stage && async) {
+        copyAsync(b, loc, tile, at, source, from, vec, valid);
+        continue;
+      }
+      auto load = vector::LoadOp::create(b, loc, vecType, source, from);
       load.setAlignmentAttr(b.getI64IntegerAttr(16));
       Value zeros = arith::ConstantOp::create(b, loc, vecType,
                                               b.getZeroAttr(vecType));
       Value v = arith::SelectOp::create(b, loc, valid, load, zeros);
-      auto store = vector::StoreOp::create(b, loc, v, tile, ValueRange{r, col});
+      auto store = vector::StoreOp::create(b, loc, v, tile, at);
       store.setAlignmentAttr(b.getI64IntegerAttr(16));
     }
   }
@@ -562,14 +579,22 @@ void FlashEmitter::emit(Value q, Value k, Value v, Value out, Value lse) {
   int64_t qBlocks = (a.sq + rows - 1) / rows;
   Type f32 = b.getF32Type();
   begin(a.batch * a.heads * qBlocks);
+  // Keys and values in stages: with cp.async the next block of keys is
+  // copied while this one is multiplied.
+  int64_t stages = async ? 2 : 1;
   Value qTile = shared({rows, a.depth + kPad}, a.element);
-  Value kTile = shared({bk, a.depth + kPad}, a.element);
-  Value vTile = shared({bk, a.valueDepth + kPad}, a.element);
+  Value kTile = shared({stages, bk, a.depth + kPad}, a.element);
+  Value vTile = shared({stages, bk, a.valueDepth + kPad}, a.element);
   Value pTile = operandTile(rows, bk);
   Value staging = shared({warps, tm, bk + 2}, f32);
   mapQueryBlock(qBlocks, rows);
 
   copyRows(q, head, qStart, rows, a.sq, a.depth, qTile);
+  if (async) {
+    copyRows(k, kvHead, c(0), bk, a.skv, a.depth, kTile, c(0));
+    copyRows(v, kvHead, c(0), bk, a.skv, a.valueDepth, vTile, c(0));
+    waitCopies(b, loc, commitCopies(b, loc), 0);
+  }
   barrier();
   SmallVector<Value> qFragments = fragments(qTile, warpRow, a.depth);
 
@@ -594,14 +619,35 @@ void FlashEmitter::emit(Value q, Value k, Value v, Value out, Value lse) {
     SmallVector<Value> o(keyLoop.getRegionIterArgs().take_front(oTiles));
     ValueRange state = keyLoop.getRegionIterArgs().drop_front(oTiles);
     Value m = state[0];
-    copyRows(k, kvHead, kStart, bk, a.skv, a.depth, kTile);
-    copyRows(v, kvHead, kStart, bk, a.skv, a.valueDepth, vTile);
-    barrier();
+    // This step's stage; with cp.async, the next step's copies start into
+    // the other stage (which the previous step read: every warp is past
+    // the barrier that ended it) and are waited for at the end.
+    Value step = div(kStart, bk);
+    Value stage = rem(step, stages);
+    Value group;
+    if (async) {
+      Value next = add(kStart, c(bk));
+      Value nextStage = rem(add(step, c(1)), stages);
+      {
+        OpBuilder::InsertionGuard g(b);
+        auto more = scf::IfOp::create(b, loc, lt(next, keysEnd), false);
+        b.setInsertionPointToStart(more.thenBlock());
+        copyRows(k, kvHead, next, bk, a.skv, a.depth, kTile, nextStage);
+        copyRows(v, kvHead, next, bk, a.skv, a.valueDepth, vTile, nextStage);
+      }
+      group = commitCopies(b, loc);
+    } else {
+      copyRows(k, kvHead, kStart, bk, a.skv, a.depth, kTile, stage);
+      copyRows(v, kvHead, kStart, bk, a.skv, a.valueDepth, vTile, stage);
+      barrier();
+    }
+    Value keys = stageOf(b, loc, kTile, stage);
+    Value values = stageOf(b, loc, vTile, stage);
 
     // S = Q K^T (the warp's rows by this step's keys), scaled, -inf where
     // masked; the online softmax on it in registers.
     SmallVector<Value> scores = mapTiles(
-        {product(qFragments, kTile, /*bTransposed=*/false, bk)},
+        {product(qFragments, keys, /*bTransposed=*/false, bk)},
         [&](OpBuilder &, ValueRange s, Value, Value row, Value col) -> Value {
           Value query = add(qStart, add(warpRow, row)), key = add(kStart, col);
           return arith::SelectOp::create(b, loc, masked(key, query),
@@ -637,7 +683,7 @@ void FlashEmitter::emit(Value q, Value k, Value v, Value out, Value lse) {
     };
     // O = O * correction + P V.
     SmallVector<Value> next =
-        product(asOperand(p, pTile, /*reused=*/false), vTile,
+        product(asOperand(p, pTile, /*reused=*/false), values,
                 /*bTransposed=*/true, a.valueDepth, scaleRows(o, correction));
     next.push_back(maxNew);
     next.push_back(foldRows(p, arith::MulFOp::create(b, loc, state[1],
@@ -647,6 +693,8 @@ void FlashEmitter::emit(Value q, Value k, Value v, Value out, Value lse) {
       next.push_back(foldRows(exact, arith::MulFOp::create(b, loc, state[2],
                                                            correction),
                               sum));
+    if (async)
+      waitCopies(b, loc, group, 0);
     barrier();
     scf::YieldOp::create(b, loc, next);
   }
@@ -961,6 +1009,7 @@ struct GPUAttentionKernelsPass
           auto emitter = [&]() {
             b.setInsertionPointToEnd(body);
             FlashEmitter e(a, mma, warps, step, b, loc);
+            e.async = asyncCopy;
             if (mask)
               e.mask = inputs.back();
             return e;

@@ -63,11 +63,80 @@ Value combine(OpBuilder &b, Location loc, gpu::AllReduceOperation kind,
 struct GPUEmulateBlocksPass
     : mlir::aster::impl::GPUEmulateBlocksBase<GPUEmulateBlocksPass> {
   void runOnOperation() override {
+    if (failed(synchronousCopies()))
+      return signalPassFailure();
     SmallVector<gpu::LaunchOp> launches;
     getOperation().walk([&](gpu::LaunchOp launch) { launches.push_back(launch); });
     for (gpu::LaunchOp launch : launches)
       if (failed(emulate(launch)))
         return signalPassFailure();
+  }
+
+  /// cp.async (nvgpu.device_async_copy) as a copy done when issued: a
+  /// load (none when it reads no element), zeros past the elements it
+  /// reads, and a store. Its groups and waits go (every copy has landed by then).
+  /// Barriers still order the threads' copies and reads, as on the GPU.
+  LogicalResult synchronousCopies() {
+    SmallVector<Operation *> groups, copies;
+    getOperation().walk([&](Operation *op) {
+      if (isa<nvgpu::DeviceAsyncWaitOp>(op))
+        op->erase();
+      else if (isa<nvgpu::DeviceAsyncCreateGroupOp>(op))
+        groups.push_back(op);
+      else if (isa<nvgpu::DeviceAsyncCopyOp>(op))
+        copies.push_back(op);
+    });
+    for (Operation *op : groups)
+      op->erase();
+    for (Operation *op : copies) {
+      auto copy = cast<nvgpu::DeviceAsyncCopyOp>(op);
+      OpBuilder b(copy);
+      Location loc = copy.getLoc();
+      Type element = copy.getDst().getType().getElementType();
+      int64_t count = copy.getDstElements().getZExtValue();
+      auto vecType = VectorType::get({count}, element);
+      auto maskType = VectorType::get({count}, b.getI1Type());
+      Value mask = copy.getSrcElements()
+                       ? vector::CreateMaskOp::create(
+                             b, loc, maskType, ValueRange{copy.getSrcElements()})
+                             .getResult()
+                       : vector::ConstantMaskOp::create(
+                             b, loc, maskType, ArrayRef<int64_t>{count})
+                             .getResult();
+      // The select on the elements' bits: x86 without AVX512-BF16 selects
+      // bf16 vectors through conversions the emulation does not link.
+      auto bitsType = VectorType::get(
+          {count}, b.getIntegerType(vecType.getElementTypeBitWidth()));
+      Value zeros = arith::ConstantOp::create(b, loc, bitsType,
+                                              b.getZeroAttr(bitsType));
+      Value none = arith::ConstantIndexOp::create(b, loc, 0);
+      Value reads = copy.getSrcElements()
+                        ? arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne,
+                                                copy.getSrcElements(), none)
+                              .getResult()
+                        : arith::ConstantIntOp::create(b, loc, 1, 1).getResult();
+      // Zeros, then, unless it reads no element (its address may be
+      // anywhere), what it reads (no value merged from two branches: x86
+      // would carry a bf16 vector through conversions too).
+      vector::StoreOp::create(b, loc,
+                              vector::BitCastOp::create(b, loc, vecType, zeros),
+                              copy.getDst(), copy.getDstIndices());
+      auto ifReads = scf::IfOp::create(b, loc, reads, false);
+      {
+        OpBuilder::InsertionGuard g(b);
+        b.setInsertionPointToStart(ifReads.thenBlock());
+        Value v = vector::LoadOp::create(b, loc, vecType, copy.getSrc(),
+                                         copy.getSrcIndices());
+        v = vector::BitCastOp::create(b, loc, bitsType, v);
+        v = arith::SelectOp::create(b, loc, mask, v, zeros);
+        v = vector::BitCastOp::create(b, loc, vecType, v);
+        vector::StoreOp::create(b, loc, v, copy.getDst(), copy.getDstIndices());
+      }
+      if (!copy.getAsyncToken().use_empty())
+        return copy.emitError("a cp.async token used other than by a group");
+      copy->erase();
+    }
+    return success();
   }
 
   /// One launch's emulation state.
@@ -332,6 +401,12 @@ struct GPUEmulateBlocksPass
           return success();
         }
         if (isWarpCollective(def)) {
+          // The buffer it reads (a view of shared memory: a stage of a
+          // pipelined tile) in this phase too.
+          for (Value operand : def->getOperands())
+            if (isa<MemRefType>(operand.getType()) &&
+                failed(provide(operand)))
+              return failure();
           Value lane = laneResult(inner, mapping, def, thread);
           if (!lane)
             return failure();
@@ -567,7 +642,16 @@ struct GPUEmulateBlocksPass
     emu.one = arith::ConstantIndexOp::create(b, loc, 1);
     emu.count = arith::ConstantIndexOp::create(b, loc, *threads);
     // Shared memory: one buffer, reused by each block in turn (the
-    // address space dropped: the CPU has one).
+    // address space dropped: the CPU has one), and views of it (a stage of
+    // a pipelined tile) without it too.
+    launch.getBody().walk([](Operation *op) {
+      for (Value result : op->getResults())
+        if (auto type = dyn_cast<MemRefType>(result.getType()))
+          if (isa_and_nonnull<gpu::AddressSpaceAttr>(type.getMemorySpace()))
+            result.setType(MemRefType::get(type.getShape(),
+                                           type.getElementType(),
+                                           type.getLayout()));
+    });
     IRMapping fixed;
     for (BlockArgument shared : launch.getWorkgroupAttributions()) {
       auto type = cast<MemRefType>(shared.getType());

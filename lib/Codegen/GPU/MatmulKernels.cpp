@@ -48,6 +48,10 @@ using namespace mlir::aster;
 namespace {
 
 constexpr int64_t kWarpsM = 2, kWarpsN = 2, kTileK = 32, kPad = 8;
+/// Stages of the cp.async pipeline: two K slices in flight while the warps
+/// multiply a third (3 x 20 KB of tiles at 128 x 128, two blocks per SM
+/// with the epilogue's staging on both sm_80 and sm_90).
+constexpr int64_t kAsyncStages = 3;
 
 /// The loops of a contraction by role, each in loop order.
 struct Contraction {
@@ -218,19 +222,31 @@ struct MatmulEmitter {
       copy = {8, true};
     return copy;
   }
-  static MemRefType tileType(Copy copy, int64_t rows, Type element,
-                             Attribute space) {
+  /// The operand's tiles, `stages` of them: [stage][row][k] or, when
+  /// `transposed`, [stage][k][row].
+  static MemRefType tileType(Copy copy, int64_t stages, int64_t rows,
+                             Type element, Attribute space) {
     SmallVector<int64_t> shape =
-        copy.transposed ? SmallVector<int64_t>{kTileK, rows + kPad}
-                        : SmallVector<int64_t>{rows, kTileK + kPad};
+        copy.transposed ? SmallVector<int64_t>{stages, kTileK, rows + kPad}
+                        : SmallVector<int64_t>{stages, rows, kTileK + kPad};
     return MemRefType::get(shape, element, nullptr, space);
   }
+  /// A value loaded from global memory and the place of `tiles` it goes
+  /// to, stored after the K step's multiplications (the register path);
+  /// `guard` (may be null) says whether this thread has the chunk.
+  struct Pending {
+    Value value, guard;
+    SmallVector<Value> at;
+  };
 
-  /// Copies the rows x kTileK slice at (rowStart, k0) of `operand` (rows
-  /// along `rowDims`) into `tiles`, consecutive threads on consecutive
-  /// chunks along the contiguous axis.
+  /// Starts copying the rows x kTileK slice at (rowStart, k0) of `operand`
+  /// (rows along `rowDims`) into stage `stage` of `tiles`, consecutive
+  /// threads on consecutive chunks along the contiguous axis: with
+  /// cp.async when `async` and the chunks are 16 bytes, else as loads into
+  /// registers whose stores are appended to `pending`.
   void copyTile(OpOperand &operand, ArrayRef<unsigned> rowDims, int64_t rows,
-                Value rowStart, Value k0, Value tiles, Copy copy, bool isA) {
+                Value rowStart, Value k0, Value tiles, Value stage, Copy copy,
+                bool isA, bool async, SmallVectorImpl<Pending> &pending) {
     int64_t rowTotal = con.size(rowDims), kTotal = con.size(con.k);
     linalg::GenericOp op = con.op;
     Type element = cast<MemRefType>(operand.get().getType()).getElementType();
@@ -239,6 +255,12 @@ struct MatmulEmitter {
     int64_t threads = kWarpsM * kWarpsN * mma.warpLanes();
     for (int64_t first = 0; first < chunks; first += threads) {
       Value chunk = add(tid, c(first));
+      Value guard;
+      if (first + threads > chunks) {
+        // The threads past the last chunk load chunk 0 and store nothing.
+        guard = lt(chunk, c(chunks));
+        chunk = arith::SelectOp::create(b, loc, guard, chunk, c(0));
+      }
       Value row, kk;
       if (copy.transposed) {
         kk = arith::DivUIOp::create(b, loc, chunk, c(rows / vec));
@@ -246,11 +268,6 @@ struct MatmulEmitter {
       } else {
         row = arith::DivUIOp::create(b, loc, chunk, c(kTileK / vec));
         kk = mul(arith::RemUIOp::create(b, loc, chunk, c(kTileK / vec)), c(vec));
-      }
-      OpBuilder::InsertionGuard g(b);
-      if (first + threads > chunks) {
-        auto guard = scf::IfOp::create(b, loc, lt(chunk, c(chunks)), false);
-        b.setInsertionPointToStart(guard.thenBlock());
       }
       // Rows past the end read row 0's memory (their results are never
       // stored); K past its end reads as zeros. A chunk is wholly inside
@@ -264,24 +281,52 @@ struct MatmulEmitter {
           isA ? point(r, nullptr, kIdx) : point(nullptr, r, kIdx);
       SmallVector<Value> indices =
           e.apply(op.getMatchingIndexingMap(&operand), ivs);
-      SmallVector<Value> at = copy.transposed ? SmallVector<Value>{kk, row}
-                                              : SmallVector<Value>{row, kk};
+      SmallVector<Value> at = copy.transposed
+                                  ? SmallVector<Value>{stage, kk, row}
+                                  : SmallVector<Value>{stage, row, kk};
+      if (async && vec * element.getIntOrFloatBitWidth() == 128) {
+        // 16 bytes, or none read and zeros written past K.
+        OpBuilder::InsertionGuard g(b);
+        if (guard) {
+          auto inside = scf::IfOp::create(b, loc, guard, false);
+          b.setInsertionPointToStart(inside.thenBlock());
+        }
+        copyAsync(b, loc, tiles, at, operand.get(), indices, vec, kValid);
+        continue;
+      }
+      Value v;
       if (vec == 1) {
         Value zero = arith::ConstantOp::create(b, loc, element,
                                                b.getZeroAttr(element));
-        Value v = memref::LoadOp::create(b, loc, operand.get(), indices);
+        v = memref::LoadOp::create(b, loc, operand.get(), indices);
         v = arith::SelectOp::create(b, loc, kValid, v, zero);
-        memref::StoreOp::create(b, loc, v, tiles, at);
-        continue;
+      } else {
+        auto vecType = VectorType::get({vec}, element);
+        auto load =
+            vector::LoadOp::create(b, loc, vecType, operand.get(), indices);
+        load.setAlignmentAttr(b.getI64IntegerAttr(16));
+        Value zeros = arith::ConstantOp::create(b, loc, vecType,
+                                                b.getZeroAttr(vecType));
+        v = arith::SelectOp::create(b, loc, kValid, load, zeros);
       }
-      auto vecType = VectorType::get({vec}, element);
-      auto load = vector::LoadOp::create(b, loc, vecType, operand.get(), indices);
-      load.setAlignmentAttr(b.getI64IntegerAttr(16));
-      Value zeros = arith::ConstantOp::create(b, loc, vecType,
-                                              b.getZeroAttr(vecType));
-      Value v = arith::SelectOp::create(b, loc, kValid, load, zeros);
-      auto store = vector::StoreOp::create(b, loc, v, tiles, at);
-      store.setAlignmentAttr(b.getI64IntegerAttr(16));
+      pending.push_back({v, guard, at});
+    }
+  }
+
+  /// Stores what copyTile loaded into registers.
+  void finishCopies(ArrayRef<Pending> pending, Value tiles) {
+    for (const Pending &p : pending) {
+      OpBuilder::InsertionGuard g(b);
+      if (p.guard) {
+        auto inside = scf::IfOp::create(b, loc, p.guard, false);
+        b.setInsertionPointToStart(inside.thenBlock());
+      }
+      if (isa<VectorType>(p.value.getType())) {
+        auto store = vector::StoreOp::create(b, loc, p.value, tiles, p.at);
+        store.setAlignmentAttr(b.getI64IntegerAttr(16));
+      } else {
+        memref::StoreOp::create(b, loc, p.value, tiles, p.at);
+      }
     }
   }
 };
@@ -408,10 +453,13 @@ LogicalResult GPUMatmulKernelsPass::rewrite(func::FuncOp kernel,
   OpOperand &bOperand = *con.op.getDpsInputOperand(1);
   MatmulEmitter::Copy copyA = m.copyOf(aOperand, con.m);
   MatmulEmitter::Copy copyB = m.copyOf(bOperand, con.n);
+  // Stages of tiles: the copy of a later K slice is under way while the
+  // warps multiply the current one.
+  int64_t stages = asyncCopy ? kAsyncStages : 2;
   Value tilesA = launch.op.addWorkgroupAttribution(
-      MatmulEmitter::tileType(copyA, bm, element, workgroup), loc);
+      MatmulEmitter::tileType(copyA, stages, bm, element, workgroup), loc);
   Value tilesB = launch.op.addWorkgroupAttribution(
-      MatmulEmitter::tileType(copyB, bn, element, workgroup), loc);
+      MatmulEmitter::tileType(copyB, stages, bn, element, workgroup), loc);
   // Staging: one instruction row per warp, rows padded by 4 floats.
   Value staging = launch.op.addWorkgroupAttribution(
       MemRefType::get({kWarpsM * kWarpsN, tm, stripWidth + 4}, b.getF32Type(),
@@ -439,37 +487,84 @@ LogicalResult GPUMatmulKernelsPass::rewrite(func::FuncOp kernel,
   m.rowBase = m.mul(mBlock, e.index(bm));
   m.colBase = m.mul(nBlock, e.index(bn));
 
-  // The K loop, the accumulators carried in registers.
+  // The K loop over `stages` buffers, the accumulators carried in
+  // registers, one barrier per step. Step t multiplies stage t % stages.
+  // - cp.async: steps 0 .. stages-2 are copied before the loop, one group
+  //   each; step t starts step t + stages - 1's copy into the stage step
+  //   t - 1 read (every warp is past the barrier, so done with it) and,
+  //   after its multiplications, waits until at most stages - 2 groups
+  //   are in flight: step t + 1's copies have landed. A copy past the last
+  //   step reads nothing and writes zeros to a stage no step reads again,
+  //   so every step commits one group and the count holds.
+  // - registers (two stages): step t loads step t + 1's slices before its
+  //   multiplications and stores them into the other stage after them.
+  int64_t kSteps = llvm::divideCeil(kTotal, kTileK);
+  auto startCopies = [&](Value step, Value stage,
+                         SmallVectorImpl<MatmulEmitter::Pending> &pendingA,
+                         SmallVectorImpl<MatmulEmitter::Pending> &pendingB) {
+    Value k0 = m.mul(step, e.index(kTileK));
+    m.copyTile(aOperand, con.m, bm, m.rowBase, k0, tilesA, stage, copyA,
+               /*isA=*/true, asyncCopy, pendingA);
+    m.copyTile(bOperand, con.n, bn, m.colBase, k0, tilesB, stage, copyB,
+               /*isA=*/false, asyncCopy, pendingB);
+  };
+  auto finishCopies = [&](ArrayRef<MatmulEmitter::Pending> pendingA,
+                          ArrayRef<MatmulEmitter::Pending> pendingB) {
+    m.finishCopies(pendingA, tilesA);
+    m.finishCopies(pendingB, tilesB);
+  };
+  int64_t prefetched = asyncCopy ? stages - 1 : 1;
+  for (int64_t s = 0; s < prefetched; ++s) {
+    SmallVector<MatmulEmitter::Pending> pendingA, pendingB;
+    startCopies(e.index(s), e.index(s), pendingA, pendingB);
+    finishCopies(pendingA, pendingB);
+    if (!asyncCopy)
+      continue;
+    Value group = commitCopies(b, loc);
+    if (s == prefetched - 1)
+      waitCopies(b, loc, group, stages - 2);
+  }
   SmallVector<Value> zeros(mt * nt, mma.zero(b, loc));
-  auto kLoop = scf::ForOp::create(b, loc, e.index(0), e.index(kTotal),
-                                  e.index(kTileK), zeros);
+  auto kLoop = scf::ForOp::create(b, loc, e.index(0), e.index(kSteps),
+                                  e.index(1), zeros);
   {
     OpBuilder::InsertionGuard g(b);
     b.setInsertionPointToStart(kLoop.getBody());
-    Value k0 = kLoop.getInductionVar();
-    m.copyTile(aOperand, con.m, bm, m.rowBase, k0, tilesA, copyA,
-               /*isA=*/true);
-    m.copyTile(bOperand, con.n, bn, m.colBase, k0, tilesB, copyB,
-               /*isA=*/false);
+    Value step = kLoop.getInductionVar();
     gpu::BarrierOp::create(b, loc);
+    Value next = m.add(step, e.index(prefetched));
+    SmallVector<MatmulEmitter::Pending> pendingA, pendingB;
+    startCopies(next, arith::RemUIOp::create(b, loc, next, e.index(stages)),
+                pendingA, pendingB);
+    Value group = asyncCopy ? commitCopies(b, loc) : Value();
+    Value stage = arith::RemUIOp::create(b, loc, step, e.index(stages));
+    Value stageA = stageOf(b, loc, tilesA, stage);
+    Value stageB = stageOf(b, loc, tilesB, stage);
     SmallVector<Value> acc(kLoop.getRegionIterArgs());
     for (int64_t ks = 0; ks < kTileK; ks += tk) {
       SmallVector<Value> as, bs;
       for (int64_t i = 0; i < mt; ++i)
-        as.push_back(mma.readA(b, loc, tilesA,
+        as.push_back(mma.readA(b, loc, stageA,
                                m.add(m.warpRow, e.index(i * tm)), e.index(ks),
                                copyA.transposed, m.lane));
       for (int64_t j = 0; j < nt; ++j)
-        bs.push_back(mma.readB(b, loc, tilesB,
+        bs.push_back(mma.readB(b, loc, stageB,
                                m.add(m.warpCol, e.index(j * tn)), e.index(ks),
                                copyB.transposed, m.lane));
       for (int64_t i = 0; i < mt; ++i)
         for (int64_t j = 0; j < nt; ++j)
           acc[i * nt + j] = mma.multiply(b, loc, as[i], bs[j], acc[i * nt + j]);
     }
-    gpu::BarrierOp::create(b, loc);
+    finishCopies(pendingA, pendingB);
+    // Step t + 1's copies: all groups but the stages - 2 latest.
+    if (asyncCopy)
+      waitCopies(b, loc, group, stages - 2);
     scf::YieldOp::create(b, loc, acc);
   }
+  // The copies past the last step (into stages no one reads) end before
+  // the block does.
+  if (asyncCopy)
+    waitCopies(b, loc, commitCopies(b, loc), 0);
 
   // The epilogue, one instruction row of the warp's tile at a time.
   for (auto [i, op] : llvm::enumerate(epilogue))

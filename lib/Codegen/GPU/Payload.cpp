@@ -7,6 +7,7 @@
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/NVGPU/IR/NVGPUDialect.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "mlir/Interfaces/ViewLikeInterface.h"
@@ -362,4 +363,42 @@ scf::ForOp PayloadEmitter::loop(Value start, Value end, Value step,
   auto loop = scf::ForOp::create(b, loc, start, end, step, iterArgs);
   b.setInsertionPointToStart(loop.getBody());
   return loop;
+}
+
+Value mlir::aster::stageOf(OpBuilder &b, Location loc, Value tiles,
+                           Value stage) {
+  auto type = cast<MemRefType>(tiles.getType());
+  SmallVector<OpFoldResult> offsets = {stage, b.getIndexAttr(0),
+                                       b.getIndexAttr(0)};
+  SmallVector<OpFoldResult> sizes = {b.getIndexAttr(1),
+                                     b.getIndexAttr(type.getDimSize(1)),
+                                     b.getIndexAttr(type.getDimSize(2))};
+  SmallVector<OpFoldResult> strides(3, b.getIndexAttr(1));
+  auto view = memref::SubViewOp::inferRankReducedResultType(
+      type.getShape().drop_front(), type, offsets, sizes, strides);
+  return memref::SubViewOp::create(b, loc, cast<MemRefType>(view), tiles,
+                                   offsets, sizes, strides);
+}
+
+void mlir::aster::copyAsync(OpBuilder &b, Location loc, Value dst,
+                            ValueRange dstIndices, Value src,
+                            ValueRange srcIndices, int64_t elements,
+                            Value valid) {
+  Value count = arith::SelectOp::create(
+      b, loc, valid, arith::ConstantIndexOp::create(b, loc, elements),
+      arith::ConstantIndexOp::create(b, loc, 0));
+  nvgpu::DeviceAsyncCopyOp::create(b, loc, dst, dstIndices, src, srcIndices,
+                                   b.getIndexAttr(elements), count,
+                                   b.getUnitAttr());
+}
+
+Value mlir::aster::commitCopies(OpBuilder &b, Location loc) {
+  return nvgpu::DeviceAsyncCreateGroupOp::create(
+      b, loc, nvgpu::DeviceAsyncTokenType::get(b.getContext()), ValueRange{});
+}
+
+void mlir::aster::waitCopies(OpBuilder &b, Location loc, Value group,
+                             int64_t pending) {
+  nvgpu::DeviceAsyncWaitOp::create(b, loc, group,
+                                   b.getI32IntegerAttr(pending));
 }

@@ -68,6 +68,22 @@ struct PayloadEmitter {
   scf::ForOp loop(Value start, Value end, Value step, ValueRange iterArgs = {});
 };
 
+/// Pipelined copies to shared memory (the tensor-core strategies' stages).
+/// Stage `stage` (an index) of `tiles` ([stages][rows][cols]) as the
+/// rank-2 tile the fragments read.
+Value stageOf(OpBuilder &b, Location loc, Value tiles, Value stage);
+/// Starts a cp.async of `elements` elements (16 bytes) from `src` at
+/// `srcIndices` to `dst` at `dstIndices`: all of them when `valid`, else
+/// none read and zeros written.
+void copyAsync(OpBuilder &b, Location loc, Value dst, ValueRange dstIndices,
+               Value src, ValueRange srcIndices, int64_t elements,
+               Value valid);
+/// This thread's cp.async copies since the last commit, as a group.
+Value commitCopies(OpBuilder &b, Location loc);
+/// Waits until at most `pending` of this thread's groups are in flight
+/// (`group` one of them, the latest).
+void waitCopies(OpBuilder &b, Location loc, Value group, int64_t pending);
+
 /// A launch of `grid` blocks of `block` threads (x only), created where
 /// the builder is; the builder is left at the start of its body (before
 /// its terminator). Strategies emit launches themselves, so that nothing

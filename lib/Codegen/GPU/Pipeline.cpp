@@ -28,17 +28,19 @@
 using namespace mlir;
 
 std::optional<aster::GPUTarget> mlir::aster::gpuTarget(llvm::StringRef chip) {
-  // Shared memory: the static shared memory one block may use (48 KB on
-  // NVIDIA; more, up to 163 KB on sm_80 and 227 KB on sm_90, is dynamic
-  // and opt-in, which no strategy uses yet).
+  // Shared memory per block: the opt-in maximum (163 KB on sm_80, 227 KB
+  // on sm_90, of which 48 KB can be static; aster-gpu-dynamic-shared-memory
+  // makes the rest dynamic) and the whole LDS on AMD.
   if (chip == "sm_80")
-    return GPUTarget{GPUVendor::NVIDIA, "sm_80", "cuda", 48 * 1024, ""};
+    return GPUTarget{GPUVendor::NVIDIA, "sm_80", "cuda", 163 * 1024, 48 * 1024,
+                     ""};
   if (chip == "sm_90")
-    return GPUTarget{GPUVendor::NVIDIA, "sm_90", "cuda", 48 * 1024, ""};
+    return GPUTarget{GPUVendor::NVIDIA, "sm_90", "cuda", 227 * 1024, 48 * 1024,
+                     ""};
   if (chip == "gfx90a")
-    return GPUTarget{GPUVendor::AMD, "gfx90a", "hip", 64 * 1024, ""};
+    return GPUTarget{GPUVendor::AMD, "gfx90a", "hip", 64 * 1024, 64 * 1024, ""};
   if (chip == "gfx942")
-    return GPUTarget{GPUVendor::AMD, "gfx942", "hip", 64 * 1024, ""};
+    return GPUTarget{GPUVendor::AMD, "gfx942", "hip", 64 * 1024, 64 * 1024, ""};
   return std::nullopt;
 }
 
@@ -59,7 +61,9 @@ void mlir::aster::buildGPUBufferPipeline(OpPassManager &pm,
   // fusion pipeline (the CPU path's flash loop nest is not a GPU kernel).
   GPUAttentionKernelsOptions attention;
   attention.instruction = instruction;
-  attention.sharedMemory = target.sharedMemoryBytes;
+  // Within the static limit (its tiling is sized for it).
+  attention.sharedMemory = target.staticSharedMemoryBytes;
+  attention.asyncCopy = target.vendor == GPUVendor::NVIDIA;
   pm.addPass(createGPUAttentionKernels(attention));
   // scatter_add by atomic adds rather than a one-hot contraction.
   pm.addPass(createGPUScatterAddKernels());
@@ -72,6 +76,9 @@ void mlir::aster::buildGPUBufferPipeline(OpPassManager &pm,
   // Tensor-core matmuls: mma.sync on NVIDIA, MFMA on AMD.
   GPUMatmulKernelsOptions matmul;
   matmul.instruction = instruction;
+  // cp.async (sm_80 and later) through three stages; AMD prefetches
+  // through registers into two.
+  matmul.asyncCopy = target.vendor == GPUVendor::NVIDIA;
   pm.addPass(createGPUMatmulKernels(matmul));
   pm.addPass(createGPURowKernels());
   pm.addPass(createGPUElementwiseKernels());
@@ -108,6 +115,11 @@ void mlir::aster::buildGPULLVMPipeline(OpPassManager &pm,
   limits.sharedMemoryBytes = target.sharedMemoryBytes;
   limits.maxThreads = 1024;
   pm.addNestedPass<gpu::GPUModuleOp>(createGPUCheckLimits(limits));
+  if (target.staticSharedMemoryBytes < target.sharedMemoryBytes) {
+    GPUDynamicSharedMemoryOptions dynamic;
+    dynamic.staticLimit = target.staticSharedMemoryBytes;
+    pm.addPass(createGPUDynamicSharedMemory(dynamic));
+  }
   // 16-bit arithmetic is done in f32. bf16 <-> f32 conversions: NVIDIA's
   // sm_80 and later convert natively (cvt.rn.bf16x2.f32 rounds two
   // values in one instruction, flash attention's P and every bf16 store);

@@ -8,6 +8,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "aster/Codegen/GPU/Pipeline.h"
+#include "aster/Codegen/Passes.h"
 
 #include "mlir/Conversion/Passes.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
@@ -33,6 +34,9 @@ void mlir::aster::addNVVMDeviceLowering(OpPassManager &pm,
   pm.addNestedPass<gpu::GPUModuleOp>(createConvertNVGPUToNVVMPass());
   pm.addNestedPass<gpu::GPUModuleOp>(createConvertVectorToLLVMPass());
   pm.addNestedPass<gpu::GPUModuleOp>(createConvertGpuOpsToNVVMOps(convert));
+  // The dynamic shared memory above 48 KB (aster-gpu-dynamic-shared-memory)
+  // as PTX's .extern .shared array.
+  pm.addNestedPass<gpu::GPUModuleOp>(createNVVMExternDynamicShared());
   pm.addNestedPass<gpu::GPUModuleOp>(createCanonicalizerPass());
   pm.addNestedPass<gpu::GPUModuleOp>(createReconcileUnrealizedCastsPass());
 }

@@ -1,4 +1,4 @@
-// RUN: aster-opt %s --aster-gpu-attention-kernels --split-input-file | FileCheck %s
+// RUN: aster-opt %s --aster-gpu-attention-kernels=async-copy=true --split-input-file | FileCheck %s
 // RUN: aster-opt %s --aster-gpu-attention-kernels=instruction=mfma --split-input-file | FileCheck %s --check-prefix=MFMA
 // RUN: aster-opt %s --aster-gpu-attention-kernels=shared-memory=65536 --split-input-file | FileCheck %s --check-prefix=LDS64
 // RUN: not aster-opt %s --aster-gpu-attention-kernels=instruction=wmma --split-input-file 2>&1 | FileCheck %s --check-prefix=BAD
@@ -7,16 +7,19 @@
 // value heads) that saves its log-sum-exp. The op becomes a call of a
 // kernel function holding one launch: 8 blocks (1 batch x 4 heads x 2
 // blocks of 64 query rows, the second partial), 4 warps of 32 lanes.
-// Shared memory: the query rows [64][32 + 8], 64 keys [64][32 + 8] and
-// values [64][16 + 8] per step, and the f32 staging of the output [4
+// Shared memory: the query rows [64][32 + 8], 64 keys [2][64][32 + 8] and
+// values [2][64][16 + 8] per step (two stages), and the f32 staging of the output [4
 // warps][16 rows][64 + 2]; P stays in registers. The key loop carries the
 // two output tiles of 16 x 8 (four f32 per lane) and, per row the lane
 // holds (two), the running max, its part of the sum of P as rounded and
 // of the exact sum (for the log-sum-exp); causal, it stops at the block's
-// last row (min with the sequence length). Per step: copy K and V |
-// barrier | S = Q K^T, the row maxima over each quad of lanes (clustered
-// subgroup_reduce), P = exp(s - max), P V with the S accumulators as A
-// fragments (no shared memory) | barrier. The sums are combined over the
+// last row (min with the sequence length). With cp.async, keys and values
+// have two stages: the first block's copies are waited for with the query
+// rows'. Per step: start the next block's copies into the other stage
+// (when there is a next block) and commit them | S = Q K^T, the row
+// maxima over each quad of lanes (clustered subgroup_reduce), P =
+// exp(s - max), P V with the S accumulators as A fragments (no shared
+// memory) | wait for the copies, barrier. The sums are combined over the
 // quads once, after the loop.
 // CHECK-LABEL: func.func @causal_gqa
 // CHECK: %[[R:.*]]:2 = call @causal_gqa_attention(%arg0, %arg1, %arg2)
@@ -30,19 +33,28 @@
 // CHECK: %[[L:.*]] = memref.alloc() {alignment = 64 : i64} : memref<1x4x80xf32>
 // CHECK: %[[C8:.*]] = arith.constant 8 : index
 // CHECK: %[[C128:.*]] = arith.constant 128 : index
-// CHECK: gpu.launch blocks({{.*}}) in (%{{.*}} = %[[C8]], {{.*}} threads({{.*}}) in (%{{.*}} = %[[C128]], {{.*}} workgroup(%[[QT:.*]] : memref<64x40xbf16, #gpu.address_space<workgroup>>, %[[KT:.*]] : memref<64x40xbf16, #gpu.address_space<workgroup>>, %[[VT:.*]] : memref<64x24xbf16, #gpu.address_space<workgroup>>, %[[ST:.*]] : memref<4x16x66xf32, #gpu.address_space<workgroup>>)
+// CHECK: gpu.launch blocks({{.*}}) in (%{{.*}} = %[[C8]], {{.*}} threads({{.*}}) in (%{{.*}} = %[[C128]], {{.*}} workgroup(%[[QT:.*]] : memref<64x40xbf16, #gpu.address_space<workgroup>>, %[[KT:.*]] : memref<2x64x40xbf16, #gpu.address_space<workgroup>>, %[[VT:.*]] : memref<2x64x24xbf16, #gpu.address_space<workgroup>>, %[[ST:.*]] : memref<4x16x66xf32, #gpu.address_space<workgroup>>)
 // CHECK: vector.load %[[Q]]{{.*}} {alignment = 16 : i64} : memref<1x4x80x32xbf16>, vector<8xbf16>
 // CHECK: vector.store %{{.*}}, %[[QT]]{{.*}} {alignment = 16 : i64}
-// CHECK: gpu.barrier
+// CHECK: nvgpu.device_async_copy %[[K]][{{.*}}], %[[KT]][{{.*}}], 8, %{{.*}} {bypassL1} : memref<1x2x80x32xbf16> to memref<2x64x40xbf16, #gpu.address_space<workgroup>>
+// CHECK: nvgpu.device_async_copy %[[V]][{{.*}}], %[[VT]][{{.*}}], 8, %{{.*}} {bypassL1} : memref<1x2x80x16xbf16> to memref<2x64x24xbf16, #gpu.address_space<workgroup>>
+// CHECK: %[[FIRST:.*]] = nvgpu.device_async_create_group
+// CHECK-NEXT: nvgpu.device_async_wait %[[FIRST]] {numGroups = 0 : i32}
+// CHECK-NEXT: gpu.barrier
 // CHECK-COUNT-2: nvgpu.ldmatrix %[[QT]]{{.*}} {numTiles = 4 : i32, transpose = false}
 // CHECK: %[[END:.*]] = arith.minui %{{.*}}, %{{.*}} : index
-// CHECK: scf.for %{{.*}} = %{{.*}} to %[[END]] step %{{.*}} iter_args({{.*}}) -> (vector<4xf32>, vector<4xf32>, vector<2xf32>, vector<2xf32>, vector<2xf32>)
-// CHECK:   vector.load %[[K]]{{.*}} : memref<1x2x80x32xbf16>, vector<8xbf16>
-// CHECK:   vector.store %{{.*}}, %[[KT]]
-// CHECK:   vector.load %[[V]]{{.*}} : memref<1x2x80x16xbf16>, vector<8xbf16>
-// CHECK:   vector.store %{{.*}}, %[[VT]]
-// CHECK:   gpu.barrier
-// CHECK:   nvgpu.ldmatrix %[[KT]]{{.*}} {numTiles = 2 : i32, transpose = false}
+// CHECK: scf.for %[[KS:.*]] = %{{.*}} to %[[END]] step %{{.*}} iter_args({{.*}}) -> (vector<4xf32>, vector<4xf32>, vector<2xf32>, vector<2xf32>, vector<2xf32>)
+// CHECK-NOT: gpu.barrier
+// CHECK:   %[[NEXT:.*]] = arith.addi %[[KS]], %{{.*}} : index
+// CHECK:   %[[MORE:.*]] = arith.cmpi ult, %[[NEXT]], %[[END]] : index
+// CHECK:   scf.if %[[MORE]] {
+// CHECK:     nvgpu.device_async_copy %[[K]]{{.*}}, %[[KT]]
+// CHECK:     nvgpu.device_async_copy %[[V]]{{.*}}, %[[VT]]
+// CHECK:   %[[GROUP:.*]] = nvgpu.device_async_create_group
+// CHECK-NEXT: %[[KS2:.*]] = memref.subview %[[KT]][%[[STAGE:.*]], 0, 0] [1, 64, 40] [1, 1, 1]
+// CHECK-NEXT: %[[VS:.*]] = memref.subview %[[VT]][%[[STAGE]], 0, 0] [1, 64, 24] [1, 1, 1]
+// CHECK-NOT: gpu.barrier
+// CHECK:   nvgpu.ldmatrix %[[KS2]]{{.*}} {numTiles = 2 : i32, transpose = false}
 // CHECK:   nvvm.mma.sync
 // CHECK-NOT: gpu.barrier
 // CHECK:   arith.maximumf
@@ -52,9 +64,10 @@
 // CHECK:   math.exp %{{.*}} : f32
 // CHECK:   arith.truncf %{{.*}} : vector<8xf32> to vector<8xbf16>
 // CHECK:   vector.bitcast %{{.*}} : vector<8xbf16> to vector<4xi32>
-// CHECK:   nvgpu.ldmatrix %[[VT]]{{.*}} {numTiles = 2 : i32, transpose = true}
+// CHECK:   nvgpu.ldmatrix %[[VS]]{{.*}} {numTiles = 2 : i32, transpose = true}
 // CHECK:   nvvm.mma.sync
-// CHECK:   gpu.barrier
+// CHECK:   nvgpu.device_async_wait %[[GROUP]] {numGroups = 0 : i32}
+// CHECK-NEXT: gpu.barrier
 // CHECK-NEXT: scf.yield
 // CHECK: gpu.subgroup_reduce add %{{.*}} uniform cluster(size = 4)
 // CHECK: arith.divf
@@ -141,7 +154,7 @@ func.func @backward(%q: tensor<1x4x80x32xbf16>, %k: tensor<1x2x80x32xbf16>, %v: 
 // memory, so 32 keys (43,520 bytes); no log-sum-exp, so no exact sum. f16
 // A fragments are vector<2xf16> registers.
 // CHECK-LABEL: func.func private @d128_attention
-// CHECK: workgroup(%{{.*}} : memref<64x136xf16, #gpu.address_space<workgroup>>, %{{.*}} : memref<32x136xf16, #gpu.address_space<workgroup>>, %{{.*}} : memref<32x136xf16, #gpu.address_space<workgroup>>, %{{.*}} : memref<4x16x34xf32, #gpu.address_space<workgroup>>)
+// CHECK: workgroup(%{{.*}} : memref<64x136xf16, #gpu.address_space<workgroup>>, %{{.*}} : memref<2x32x136xf16, #gpu.address_space<workgroup>>, %{{.*}} : memref<2x32x136xf16, #gpu.address_space<workgroup>>, %{{.*}} : memref<4x16x34xf32, #gpu.address_space<workgroup>>)
 // CHECK: scf.for {{.*}} -> (vector<4xf32>, {{.*}}vector<4xf32>, vector<2xf32>, vector<2xf32>) {
 // CHECK: arith.truncf %{{.*}} : vector<8xf32> to vector<8xf16>
 func.func @d128(%q: tensor<1x2x64x128xf16>, %k: tensor<1x2x64x128xf16>, %v: tensor<1x2x64x128xf16>) -> tensor<1x2x64x128xf16> {
@@ -185,7 +198,7 @@ func.func @masked(%q: tensor<2x4x40x32xbf16>, %k: tensor<2x2x40x32xbf16>, %v: te
 // LDS64-COUNT-3: aster.attention
 // LDS64: call @not_taken_attention
 // LDS64-LABEL: func.func private @not_taken_attention
-// LDS64: memref<16x264xbf16, #gpu.address_space<workgroup>>
+// LDS64: memref<1x16x264xbf16, #gpu.address_space<workgroup>>
 func.func @not_taken(%q: tensor<1x2x16x32xf32>, %m: tensor<1x1x16x16xf32>, %q2: tensor<1x2x16x24xbf16>, %q3: tensor<1x2x16x256xbf16>)
     -> (tensor<1x2x16x32xf32>, tensor<1x2x16x32xf32>, tensor<1x2x16x24xbf16>, tensor<1x2x16x256xbf16>) {
   %a = aster.attention %q, %q, %q : tensor<1x2x16x32xf32>, tensor<1x2x16x32xf32>, tensor<1x2x16x32xf32> -> tensor<1x2x16x32xf32>

@@ -73,3 +73,48 @@ func.func @ldmatrix(%y: memref<32x2x2xbf16>) {
   }
   return
 }
+
+// -----
+
+// cp.async is a copy done when issued: zeros stored first, then, unless it
+// reads no element (here: past the end of x), the 16 bytes loaded and
+// masked to the elements it reads (as 16-bit integers); its group and
+// wait go. A view of shared memory (a pipeline stage) loses the address
+// space with the buffer it views.
+// CHECK-LABEL: func.func @async_copy
+// CHECK: %[[SHARED:.*]] = memref.alloca() {alignment = 16 : i64} : memref<2x4x8xbf16>
+// CHECK: scf.for
+// CHECK:   scf.for
+// CHECK:     %[[MASK:.*]] = vector.create_mask %[[COUNT:.*]] : vector<8xi1>
+// CHECK:     %[[READS:.*]] = arith.cmpi ne, %[[COUNT]], %{{.*}} : index
+// CHECK:     vector.store %{{.*}}, %[[SHARED]][%{{.*}}] : memref<2x4x8xbf16>, vector<8xbf16>
+// CHECK:     scf.if %[[READS]] {
+// CHECK:       %[[V:.*]] = vector.load %{{.*}} : memref<16xbf16>, vector<8xbf16>
+// CHECK:       %[[BITS:.*]] = vector.bitcast %[[V]] : vector<8xbf16> to vector<8xi16>
+// CHECK:       arith.select %[[MASK]], %[[BITS]], %{{.*}} : vector<8xi1>, vector<8xi16>
+// CHECK:       vector.store %{{.*}}, %[[SHARED]]
+// CHECK:   scf.for
+// CHECK:     memref.subview %[[SHARED]][1, 0, 0] [1, 4, 8] [1, 1, 1] : memref<2x4x8xbf16> to memref<4x8xbf16, strided<[8, 1], offset: 32>>
+// CHECK-NOT: nvgpu.
+func.func @async_copy(%x: memref<16xbf16>, %y: memref<4x8xbf16>) {
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  gpu.launch blocks(%b, %b1, %b2) in (%g0 = %c1, %g1 = %c1, %g2 = %c1) threads(%t, %t1, %t2) in (%s0 = %c4, %s1 = %c1, %s2 = %c1)
+      workgroup(%tiles : memref<2x4x8xbf16, #gpu.address_space<workgroup>>) {
+    %c0 = arith.constant 0 : index
+    %c8 = arith.constant 8 : index
+    %c16 = arith.constant 16 : index
+    %start = arith.muli %t, %c8 : index
+    %inside = arith.cmpi ult, %start, %c16 : index
+    %count = arith.select %inside, %c8, %c0 : index
+    %cp = nvgpu.device_async_copy %x[%start], %tiles[%c1, %t, %c0], 8, %count {bypassL1} : memref<16xbf16> to memref<2x4x8xbf16, #gpu.address_space<workgroup>>
+    %group = nvgpu.device_async_create_group
+    nvgpu.device_async_wait %group {numGroups = 0 : i32}
+    gpu.barrier
+    %stage = memref.subview %tiles[1, 0, 0] [1, 4, 8] [1, 1, 1] : memref<2x4x8xbf16, #gpu.address_space<workgroup>> to memref<4x8xbf16, strided<[8, 1], offset: 32>, #gpu.address_space<workgroup>>
+    %v = vector.load %stage[%t, %c0] : memref<4x8xbf16, strided<[8, 1], offset: 32>, #gpu.address_space<workgroup>>, vector<8xbf16>
+    vector.store %v, %y[%t, %c0] : memref<4x8xbf16>, vector<8xbf16>
+    gpu.terminator
+  }
+  return
+}

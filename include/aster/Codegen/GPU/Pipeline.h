@@ -18,6 +18,10 @@ struct GPUTarget {
   std::string chip;          // sm_80, sm_90, gfx90a, gfx942
   std::string runtime;       // cuda, hip: the executor aster-run uses
   int64_t sharedMemoryBytes; // per block, the most a kernel may ask for
+  /// Per block without opting in: more is dynamic shared memory
+  /// (aster-gpu-dynamic-shared-memory). NVIDIA's 48 KB; AMD's LDS is all
+  /// static (the same as sharedMemoryBytes).
+  int64_t staticSharedMemoryBytes;
   /// The toolkit that turns device IR into a binary: the CUDA root (with
   /// bin/ptxas and nvvm/libdevice) or a ROCm folder (with amdgcn/bitcode
   /// and llvm/bin/ld.lld). Filled in by findGPUToolkit.
