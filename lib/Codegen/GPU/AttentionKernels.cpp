@@ -566,6 +566,67 @@ struct FlashEmitter {
     });
   }
 
+  /// The key and value tiles of a loop over blocks of bk keys, in
+  /// `stages` stages ([stages][bk][depth + kPad]): two with cp.async (the
+  /// next block copied while this one is multiplied), else one.
+  struct KeyValueTiles {
+    Value keys, values;
+    int64_t stages;
+  };
+  KeyValueTiles keyValueTiles() {
+    int64_t stages = async ? 2 : 1;
+    return {shared({stages, bk, a.depth + kPad}, a.element),
+            shared({stages, bk, a.valueDepth + kPad}, a.element), stages};
+  }
+  /// With cp.async, copies the first block of keys and values and waits
+  /// for this thread's copies (a barrier must follow before the loop).
+  void copyFirstKeys(const KeyValueTiles &kv, Value k, Value v) {
+    if (!async)
+      return;
+    copyRows(k, kvHead, c(0), bk, a.skv, a.depth, kv.keys, c(0));
+    copyRows(v, kvHead, c(0), bk, a.skv, a.valueDepth, kv.values, c(0));
+    waitCopies(b, loc, commitCopies(b, loc), 0);
+  }
+  /// The start of the step at key `kStart` of a loop ending at `keysEnd`:
+  /// the step's key and value tiles, and with cp.async the group of the
+  /// next block's copies, started into the other stage (which the
+  /// previous step read: every warp is past the barrier that ended it).
+  /// Without, the copies of this block and a barrier.
+  std::tuple<Value, Value, Value> beginKeyStep(const KeyValueTiles &kv,
+                                               Value k, Value v, Value kStart,
+                                               Value keysEnd) {
+    Value step = div(kStart, bk);
+    Value stage = rem(step, kv.stages);
+    Value group;
+    if (async) {
+      Value next = add(kStart, c(bk));
+      Value nextStage = rem(add(step, c(1)), kv.stages);
+      {
+        OpBuilder::InsertionGuard g(b);
+        auto more = scf::IfOp::create(b, loc, lt(next, keysEnd), false);
+        b.setInsertionPointToStart(more.thenBlock());
+        copyRows(k, kvHead, next, bk, a.skv, a.depth, kv.keys, nextStage);
+        copyRows(v, kvHead, next, bk, a.skv, a.valueDepth, kv.values,
+                 nextStage);
+      }
+      group = commitCopies(b, loc);
+    } else {
+      copyRows(k, kvHead, kStart, bk, a.skv, a.depth, kv.keys, stage);
+      copyRows(v, kvHead, kStart, bk, a.skv, a.valueDepth, kv.values, stage);
+      barrier();
+    }
+    return {stageOf(b, loc, kv.keys, stage), stageOf(b, loc, kv.values, stage),
+            group};
+  }
+  /// The end of a key step: the next block's copies waited for (with
+  /// cp.async), then the barrier after which its stage is read and this
+  /// one may be overwritten.
+  void endKeyStep(Value group) {
+    if (group)
+      waitCopies(b, loc, group, 0);
+    barrier();
+  }
+
   void emit(Value q, Value k, Value v, Value out, Value lse);
   void emitBackwardQuery(Value q, Value k, Value v, Value o, Value lse,
                          Value dO, Value dq, Value delta);
@@ -579,22 +640,14 @@ void FlashEmitter::emit(Value q, Value k, Value v, Value out, Value lse) {
   int64_t qBlocks = (a.sq + rows - 1) / rows;
   Type f32 = b.getF32Type();
   begin(a.batch * a.heads * qBlocks);
-  // Keys and values in stages: with cp.async the next block of keys is
-  // copied while this one is multiplied.
-  int64_t stages = async ? 2 : 1;
   Value qTile = shared({rows, a.depth + kPad}, a.element);
-  Value kTile = shared({stages, bk, a.depth + kPad}, a.element);
-  Value vTile = shared({stages, bk, a.valueDepth + kPad}, a.element);
+  KeyValueTiles kv = keyValueTiles();
   Value pTile = operandTile(rows, bk);
   Value staging = shared({warps, tm, bk + 2}, f32);
   mapQueryBlock(qBlocks, rows);
 
   copyRows(q, head, qStart, rows, a.sq, a.depth, qTile);
-  if (async) {
-    copyRows(k, kvHead, c(0), bk, a.skv, a.depth, kTile, c(0));
-    copyRows(v, kvHead, c(0), bk, a.skv, a.valueDepth, vTile, c(0));
-    waitCopies(b, loc, commitCopies(b, loc), 0);
-  }
+  copyFirstKeys(kv, k, v);
   barrier();
   SmallVector<Value> qFragments = fragments(qTile, warpRow, a.depth);
 
@@ -619,30 +672,7 @@ void FlashEmitter::emit(Value q, Value k, Value v, Value out, Value lse) {
     SmallVector<Value> o(keyLoop.getRegionIterArgs().take_front(oTiles));
     ValueRange state = keyLoop.getRegionIterArgs().drop_front(oTiles);
     Value m = state[0];
-    // This step's stage; with cp.async, the next step's copies start into
-    // the other stage (which the previous step read: every warp is past
-    // the barrier that ended it) and are waited for at the end.
-    Value step = div(kStart, bk);
-    Value stage = rem(step, stages);
-    Value group;
-    if (async) {
-      Value next = add(kStart, c(bk));
-      Value nextStage = rem(add(step, c(1)), stages);
-      {
-        OpBuilder::InsertionGuard g(b);
-        auto more = scf::IfOp::create(b, loc, lt(next, keysEnd), false);
-        b.setInsertionPointToStart(more.thenBlock());
-        copyRows(k, kvHead, next, bk, a.skv, a.depth, kTile, nextStage);
-        copyRows(v, kvHead, next, bk, a.skv, a.valueDepth, vTile, nextStage);
-      }
-      group = commitCopies(b, loc);
-    } else {
-      copyRows(k, kvHead, kStart, bk, a.skv, a.depth, kTile, stage);
-      copyRows(v, kvHead, kStart, bk, a.skv, a.valueDepth, vTile, stage);
-      barrier();
-    }
-    Value keys = stageOf(b, loc, kTile, stage);
-    Value values = stageOf(b, loc, vTile, stage);
+    auto [keys, values, group] = beginKeyStep(kv, k, v, kStart, keysEnd);
 
     // S = Q K^T (the warp's rows by this step's keys), scaled, -inf where
     // masked; the online softmax on it in registers.
@@ -693,9 +723,7 @@ void FlashEmitter::emit(Value q, Value k, Value v, Value out, Value lse) {
       next.push_back(foldRows(exact, arith::MulFOp::create(b, loc, state[2],
                                                            correction),
                               sum));
-    if (async)
-      waitCopies(b, loc, group, 0);
-    barrier();
+    endKeyStep(group);
     scf::YieldOp::create(b, loc, next);
   }
 
@@ -735,6 +763,8 @@ void FlashEmitter::emit(Value q, Value k, Value v, Value out, Value lse) {
 ///   D = rowsum(dO * O) and the log-sum-exp per row, to shared memory (D
 ///     also to `delta` for the second launch)                 | barrier
 ///   per step of bk keys: copy K, V                           | barrier
+///     (with cp.async: the next step's K, V copies start here, into the
+///     other stage, and are waited for before the step's barrier)
 ///   S = Q K^T; P = exp(scale S - lse), 0 where masked;
 ///   dP = dO V^T; dS = scale P (dP - D), all in registers;
 ///   dQ += dS K, dS as A fragments                            | barrier
@@ -747,8 +777,7 @@ void FlashEmitter::emitBackwardQuery(Value q, Value k, Value v, Value o,
   begin(a.batch * a.heads * qBlocks);
   Value qTile = shared({rows, a.depth + kPad}, a.element);
   Value dOTile = shared({rows, a.valueDepth + kPad}, a.element);
-  Value kTile = shared({bk, a.depth + kPad}, a.element);
-  Value vTile = shared({bk, a.valueDepth + kPad}, a.element);
+  KeyValueTiles kv = keyValueTiles();
   Value pTile = operandTile(rows, bk);
   Value staging = shared({warps, tm, bk + 2}, f32);
   Value rowLse = shared({rows}, f32);
@@ -757,6 +786,7 @@ void FlashEmitter::emitBackwardQuery(Value q, Value k, Value v, Value o,
   mapQueryBlock(qBlocks, rows);
   copyRows(q, head, qStart, rows, a.sq, a.depth, qTile);
   copyRows(dO, head, qStart, rows, a.sq, a.valueDepth, dOTile);
+  copyFirstKeys(kv, k, v);
   barrier();
 
   // D and the log-sum-exp of each row, by the warp's first tileM lanes
@@ -807,23 +837,21 @@ void FlashEmitter::emitBackwardQuery(Value q, Value k, Value v, Value o,
     OpBuilder::InsertionGuard g(b);
     keyLoop = loop(c(0), keysEnd, c(bk), init);
     Value kStart = keyLoop.getInductionVar();
-    copyRows(k, kvHead, kStart, bk, a.skv, a.depth, kTile);
-    copyRows(v, kvHead, kStart, bk, a.skv, a.valueDepth, vTile);
-    barrier();
+    auto [keys, values, group] = beginKeyStep(kv, k, v, kStart, keysEnd);
     SmallVector<Value> p = probabilities(
-        product(qTile, warpRow, kTile, false, a.depth, bk),
+        product(qTile, warpRow, keys, false, a.depth, bk),
         [&](Value slot, Value) { return slotOf(lseSlots, slot); },
         [&](Value row, Value col) -> std::pair<Value, Value> {
           return {add(qStart, add(warpRow, row)), add(kStart, col)};
         });
     SmallVector<Value> ds = scoreGradients(
-        p, product(dOTile, warpRow, vTile, false, a.valueDepth, bk),
+        p, product(dOTile, warpRow, values, false, a.valueDepth, bk),
         [&](Value slot, Value) { return slotOf(deltaSlots, slot); });
     SmallVector<Value> acc =
-        product(asOperand(ds, pTile, /*reused=*/false), kTile,
+        product(asOperand(ds, pTile, /*reused=*/false), keys,
                 /*bTransposed=*/true, a.depth,
                 SmallVector<Value>(keyLoop.getRegionIterArgs()));
-    barrier();
+    endKeyStep(group);
     scf::YieldOp::create(b, loc, acc);
   }
   writeOut(SmallVector<Value>(keyLoop.getResults()), staging, a.depth,

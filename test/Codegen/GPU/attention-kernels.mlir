@@ -113,7 +113,8 @@ func.func @causal_gqa(%q: tensor<1x4x80x32xbf16>, %k: tensor<1x2x80x32xbf16>, %v
 // of 16 x 8 in registers. The second, a block per (batch, key head, 64 key rows),
 // loops over the group's two query heads and the query rows that see its
 // keys (from the block's first, causal), dK and dV (four and two tiles) in
-// registers across both loops. P and dS stay in registers (the score
+// registers across both loops. The first launch's keys and values are
+// double-buffered with cp.async, as in the forward. P and dS stay in registers (the score
 // accumulators are the A fragments of dV, dQ and dK), so neither launch
 // has a P tile: the query or key rows, dO or V rows, the other side's
 // rows, the output staging and two f32 per row.
@@ -126,11 +127,20 @@ func.func @causal_gqa(%q: tensor<1x4x80x32xbf16>, %k: tensor<1x2x80x32xbf16>, %v
 // CHECK: %[[DK:.*]] = memref.alloc() {alignment = 64 : i64} : memref<1x2x80x32xbf16>
 // CHECK: %[[DV:.*]] = memref.alloc() {alignment = 64 : i64} : memref<1x2x80x16xbf16>
 // CHECK: %[[D:.*]] = memref.alloc() {alignment = 64 : i64} : memref<1x4x80xf32>
-// CHECK: gpu.launch blocks({{.*}}) in (%{{.*}} = %c8, {{.*}} workgroup(%{{.*}} : memref<64x40xbf16, #gpu.address_space<workgroup>>, %{{.*}} : memref<64x24xbf16, #gpu.address_space<workgroup>>, %{{.*}} : memref<64x40xbf16, #gpu.address_space<workgroup>>, %{{.*}} : memref<64x24xbf16, #gpu.address_space<workgroup>>, %{{.*}} : memref<4x16x66xf32, #gpu.address_space<workgroup>>, %{{.*}} : memref<64xf32, #gpu.address_space<workgroup>>, %{{.*}} : memref<64xf32, #gpu.address_space<workgroup>>) {
+// CHECK: gpu.launch blocks({{.*}}) in (%{{.*}} = %c8, {{.*}} workgroup(%{{.*}} : memref<64x40xbf16, #gpu.address_space<workgroup>>, %{{.*}} : memref<64x24xbf16, #gpu.address_space<workgroup>>, %[[KT:.*]] : memref<2x64x40xbf16, #gpu.address_space<workgroup>>, %[[VT:.*]] : memref<2x64x24xbf16, #gpu.address_space<workgroup>>, %{{.*}} : memref<4x16x66xf32, #gpu.address_space<workgroup>>, %{{.*}} : memref<64xf32, #gpu.address_space<workgroup>>, %{{.*}} : memref<64xf32, #gpu.address_space<workgroup>>) {
+// CHECK:   nvgpu.device_async_copy %{{.*}}, %[[KT]]
+// CHECK:   nvgpu.device_async_wait %{{.*}} {numGroups = 0 : i32}
 // CHECK:   memref.store %{{.*}}, %[[D]]
 // CHECK:   scf.for {{.*}} -> (vector<4xf32>, vector<4xf32>, vector<4xf32>, vector<4xf32>) {
+// CHECK:     scf.if
+// CHECK:       nvgpu.device_async_copy %{{.*}}, %[[KT]]
+// CHECK:       nvgpu.device_async_copy %{{.*}}, %[[VT]]
+// CHECK:     %[[GROUP:.*]] = nvgpu.device_async_create_group
 // CHECK-COUNT-5: nvvm.mma.sync
 // CHECK:     math.exp
+// CHECK:     nvgpu.device_async_wait %[[GROUP]] {numGroups = 0 : i32}
+// CHECK-NEXT: gpu.barrier
+// CHECK-NEXT: scf.yield
 // CHECK:   memref.store %{{.*}}, %[[DQ]]
 // CHECK: gpu.launch blocks({{.*}}) in (%{{.*}} = %c4,
 // CHECK:   scf.for %{{.*}} = %c0{{.*}} to %c2{{.*}} step %c1{{.*}} iter_args({{.*}}) -> (vector<4xf32>, vector<4xf32>, vector<4xf32>, vector<4xf32>, vector<4xf32>, vector<4xf32>)
