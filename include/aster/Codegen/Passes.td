@@ -332,9 +332,9 @@ def GPUAttentionKernels : Pass<"aster-gpu-attention-kernels", "::mlir::ModuleOp"
       with mma.sync; through shared memory with MFMA, whose layouts
       differ); the accumulators stay in registers across the key loop;
       with `async-copy` (NVIDIA) the keys and values are double-buffered
-      (here and in the backward's dQ launch): the next block's cp.async
-      copies run during this block's multiplications, one barrier per
-      block of keys;
+      (here and in the backward's dQ launch; the dK/dV launch likewise
+      its query and dO rows): the next block's cp.async copies run
+      during this block's multiplications, one barrier per step;
     - the output is divided by the running sum (summed over the row's
       lanes once, at the end) and stored through shared memory in the
       result type; `attention_fwd`'s log-sum-exp is max + log(sum).
@@ -364,8 +364,8 @@ def GPUAttentionKernels : Pass<"aster-gpu-attention-kernels", "::mlir::ModuleOp"
            "Bytes of shared memory a block's tiles are sized for (the "
            "forward's second key and value stage comes on top)">,
     Option<"asyncCopy", "async-copy", "bool", /*default=*/"false",
-           "Keys and values (forward, dQ) copied with cp.async into two "
-           "stages">
+           "The other side's rows (keys and values; queries and dO for "
+           "dK/dV) copied with cp.async into two stages">
   ];
   let dependentDialects = [
     "::mlir::bufferization::BufferizationDialect",

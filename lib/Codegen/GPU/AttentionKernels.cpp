@@ -618,10 +618,10 @@ struct FlashEmitter {
     return {stageOf(b, loc, kv.keys, stage), stageOf(b, loc, kv.values, stage),
             group};
   }
-  /// The end of a key step: the next block's copies waited for (with
-  /// cp.async), then the barrier after which its stage is read and this
-  /// one may be overwritten.
-  void endKeyStep(Value group) {
+  /// The end of a step whose next tiles were started by cp.async as
+  /// `group` (null without): the copies waited for, then the barrier
+  /// after which their stage is read and this one may be overwritten.
+  void endStep(Value group) {
     if (group)
       waitCopies(b, loc, group, 0);
     barrier();
@@ -723,7 +723,7 @@ void FlashEmitter::emit(Value q, Value k, Value v, Value out, Value lse) {
       next.push_back(foldRows(exact, arith::MulFOp::create(b, loc, state[2],
                                                            correction),
                               sum));
-    endKeyStep(group);
+    endStep(group);
     scf::YieldOp::create(b, loc, next);
   }
 
@@ -851,7 +851,7 @@ void FlashEmitter::emitBackwardQuery(Value q, Value k, Value v, Value o,
         product(asOperand(ds, pTile, /*reused=*/false), keys,
                 /*bTransposed=*/true, a.depth,
                 SmallVector<Value>(keyLoop.getRegionIterArgs()));
-    endKeyStep(group);
+    endStep(group);
     scf::YieldOp::create(b, loc, acc);
   }
   writeOut(SmallVector<Value>(keyLoop.getResults()), staging, a.depth,
@@ -866,6 +866,9 @@ void FlashEmitter::emitBackwardQuery(Value q, Value k, Value v, Value o,
 /// the query rows that see its keys:
 ///   per step of bk query rows: copy Q, dO, their log-sum-exp and D
 ///                                                            | barrier
+///     (with cp.async, two stages: each head's first step is copied
+///     before its loop, and each step starts the next one's copies into
+///     the other stage here and waits for them before its last barrier)
 ///   S^T = K Q^T; P^T = exp(scale S^T - lse), 0 where masked;
 ///   dV += P^T dO; dP^T = V dO^T; dS^T = scale P^T (dP^T - D);
 ///   dK += dS^T Q (P^T, dS^T as A fragments)                  | barrier
@@ -879,12 +882,16 @@ void FlashEmitter::emitBackwardKeys(Value q, Value k, Value v, Value lse,
   begin(a.batch * a.kvHeads * kBlocks);
   Value kTile = shared({rows, a.depth + kPad}, a.element);
   Value vTile = shared({rows, a.valueDepth + kPad}, a.element);
-  Value qTile = shared({bk, a.depth + kPad}, a.element);
-  Value dOTile = shared({bk, a.valueDepth + kPad}, a.element);
+  // The query side in stages: with cp.async the next step's query and dO
+  // rows (and their log-sum-exp and D) are copied while this step's are
+  // multiplied.
+  int64_t stages = async ? 2 : 1;
+  Value qTile = shared({stages, bk, a.depth + kPad}, a.element);
+  Value dOTile = shared({stages, bk, a.valueDepth + kPad}, a.element);
   Value pTile = operandTile(rows, bk);
   Value staging = shared({warps, tm, bk + 2}, f32);
-  Value colLse = shared({bk}, f32);
-  Value colDelta = shared({bk}, f32);
+  Value colLse = shared({stages, bk}, f32);
+  Value colDelta = shared({stages, bk}, f32);
 
   Value block = launch.blockId;
   Value kBlock = rem(block, kBlocks);
@@ -907,21 +914,15 @@ void FlashEmitter::emitBackwardKeys(Value q, Value k, Value v, Value lse,
     OpBuilder::InsertionGuard g(b);
     headLoop = loop(c(0), c(group), c(1), init);
     head = add(mul(kvHead, c(group)), headLoop.getInductionVar());
-    scf::ForOp queryLoop = loop(first, c(a.sq), c(bk),
-                                headLoop.getRegionIterArgs());
-    Value qs = queryLoop.getInductionVar();
-    SmallVector<Value> dkAcc(
-        queryLoop.getRegionIterArgs().take_front(a.depth / tn));
-    SmallVector<Value> dvAcc(
-        queryLoop.getRegionIterArgs().drop_front(a.depth / tn));
-    copyRows(q, head, qs, bk, a.sq, a.depth, qTile);
-    copyRows(dO, head, qs, bk, a.sq, a.valueDepth, dOTile);
-    // The rows' log-sum-exp and D; past the sequence, +inf and 0 (P = 0).
-    {
+    // Step qs's query and dO rows into stage `stage`, and the rows'
+    // log-sum-exp and D (past the sequence: +inf and 0, so P = 0).
+    auto copyQueries = [&](Value from, Value stage) {
+      copyRows(q, head, from, bk, a.sq, a.depth, qTile, stage);
+      copyRows(dO, head, from, bk, a.sq, a.valueDepth, dOTile, stage);
       OpBuilder::InsertionGuard sg(b);
       auto some = scf::IfOp::create(b, loc, lt(tid, c(bk)), false);
       b.setInsertionPointToStart(some.thenBlock());
-      Value row = add(qs, tid);
+      Value row = add(from, tid);
       Value inside = lt(row, c(a.sq));
       Value clamped = arith::SelectOp::create(b, loc, inside, row, c(0));
       Value rowLse = memref::LoadOp::create(
@@ -930,31 +931,66 @@ void FlashEmitter::emitBackwardKeys(Value q, Value k, Value v, Value lse,
           b, loc, delta, ValueRange{batchIdx, head, clamped});
       memref::StoreOp::create(
           b, loc, arith::SelectOp::create(b, loc, inside, rowLse, f(INFINITY)),
-          colLse, ValueRange{tid});
+          colLse, ValueRange{stage, tid});
       memref::StoreOp::create(
           b, loc, arith::SelectOp::create(b, loc, inside, rowDelta, f(0.0)),
-          colDelta, ValueRange{tid});
+          colDelta, ValueRange{stage, tid});
+    };
+    if (async) {
+      // This head's first step, into stage 0 (the previous head's last
+      // step ended with a barrier).
+      copyQueries(first, c(0));
+      waitCopies(b, loc, commitCopies(b, loc), 0);
+      barrier();
     }
-    barrier();
+    scf::ForOp queryLoop = loop(first, c(a.sq), c(bk),
+                                headLoop.getRegionIterArgs());
+    Value qs = queryLoop.getInductionVar();
+    SmallVector<Value> dkAcc(
+        queryLoop.getRegionIterArgs().take_front(a.depth / tn));
+    SmallVector<Value> dvAcc(
+        queryLoop.getRegionIterArgs().drop_front(a.depth / tn));
+    Value step = div(arith::SubIOp::create(b, loc, qs, first), bk);
+    Value stage = rem(step, stages);
+    Value copies;
+    if (async) {
+      // The next step's rows into the other stage (read by the previous
+      // step, which every warp has finished: the barrier that ended it).
+      Value next = add(qs, c(bk));
+      {
+        OpBuilder::InsertionGuard ng(b);
+        auto more = scf::IfOp::create(b, loc, lt(next, c(a.sq)), false);
+        b.setInsertionPointToStart(more.thenBlock());
+        copyQueries(next, rem(add(step, c(1)), stages));
+      }
+      copies = commitCopies(b, loc);
+    } else {
+      copyQueries(qs, stage);
+      barrier();
+    }
+    Value queries = stageOf(b, loc, qTile, stage);
+    Value grads = stageOf(b, loc, dOTile, stage);
     // Rows are this block's keys, columns the step's queries.
     SmallVector<Value> p = probabilities(
-        product(kTile, warpRow, qTile, false, a.depth, bk),
+        product(kTile, warpRow, queries, false, a.depth, bk),
         [&](Value, Value col) -> Value {
-          return memref::LoadOp::create(b, loc, colLse, ValueRange{col});
+          return memref::LoadOp::create(b, loc, colLse,
+                                        ValueRange{stage, col});
         },
         [&](Value row, Value col) -> std::pair<Value, Value> {
           return {add(qs, col), add(kStart, add(warpRow, row))};
         });
-    dvAcc = product(asOperand(p, pTile, /*reused=*/false), dOTile,
+    dvAcc = product(asOperand(p, pTile, /*reused=*/false), grads,
                     /*bTransposed=*/true, a.valueDepth, dvAcc);
     SmallVector<Value> ds = scoreGradients(
-        p, product(vTile, warpRow, dOTile, false, a.valueDepth, bk),
+        p, product(vTile, warpRow, grads, false, a.valueDepth, bk),
         [&](Value, Value col) -> Value {
-          return memref::LoadOp::create(b, loc, colDelta, ValueRange{col});
+          return memref::LoadOp::create(b, loc, colDelta,
+                                        ValueRange{stage, col});
         });
-    dkAcc = product(asOperand(ds, pTile, /*reused=*/true), qTile,
+    dkAcc = product(asOperand(ds, pTile, /*reused=*/true), queries,
                     /*bTransposed=*/true, a.depth, dkAcc);
-    barrier();
+    endStep(copies);
     SmallVector<Value> next(dkAcc);
     next.append(dvAcc);
     scf::YieldOp::create(b, loc, next);

@@ -113,8 +113,10 @@ func.func @causal_gqa(%q: tensor<1x4x80x32xbf16>, %k: tensor<1x2x80x32xbf16>, %v
 // of 16 x 8 in registers. The second, a block per (batch, key head, 64 key rows),
 // loops over the group's two query heads and the query rows that see its
 // keys (from the block's first, causal), dK and dV (four and two tiles) in
-// registers across both loops. The first launch's keys and values are
-// double-buffered with cp.async, as in the forward. P and dS stay in registers (the score
+// registers across both loops. With cp.async, the first launch's keys
+// and values are double-buffered as in the forward, the second launch's
+// query and dO rows (with their log-sum-exp and D) likewise, each head's
+// first step copied before its query loop. P and dS stay in registers (the score
 // accumulators are the A fragments of dV, dQ and dK), so neither launch
 // has a P tile: the query or key rows, dO or V rows, the other side's
 // rows, the output staging and two f32 per row.
@@ -142,12 +144,24 @@ func.func @causal_gqa(%q: tensor<1x4x80x32xbf16>, %k: tensor<1x2x80x32xbf16>, %v
 // CHECK-NEXT: gpu.barrier
 // CHECK-NEXT: scf.yield
 // CHECK:   memref.store %{{.*}}, %[[DQ]]
-// CHECK: gpu.launch blocks({{.*}}) in (%{{.*}} = %c4,
+// CHECK: gpu.launch blocks({{.*}}) in (%{{.*}} = %c4, {{.*}} workgroup(%{{.*}} : memref<64x40xbf16, #gpu.address_space<workgroup>>, %{{.*}} : memref<64x24xbf16, #gpu.address_space<workgroup>>, %[[QT:.*]] : memref<2x64x40xbf16, #gpu.address_space<workgroup>>, %[[GT:.*]] : memref<2x64x24xbf16, #gpu.address_space<workgroup>>, %{{.*}} : memref<4x16x66xf32, #gpu.address_space<workgroup>>, %[[LSE:.*]] : memref<2x64xf32, #gpu.address_space<workgroup>>, %{{.*}} : memref<2x64xf32, #gpu.address_space<workgroup>>) {
 // CHECK:   scf.for %{{.*}} = %c0{{.*}} to %c2{{.*}} step %c1{{.*}} iter_args({{.*}}) -> (vector<4xf32>, vector<4xf32>, vector<4xf32>, vector<4xf32>, vector<4xf32>, vector<4xf32>)
+// CHECK:     nvgpu.device_async_copy %{{.*}}, %[[QT]]
+// CHECK:     nvgpu.device_async_copy %{{.*}}, %[[GT]]
+// CHECK:     memref.load %[[D]]
+// CHECK:     memref.store %{{.*}}, %[[LSE]]
+// CHECK:     nvgpu.device_async_wait %{{.*}} {numGroups = 0 : i32}
+// CHECK-NEXT: gpu.barrier
 // CHECK:     scf.for
-// CHECK:       memref.load %[[D]]
+// CHECK:       scf.if
+// CHECK:         nvgpu.device_async_copy %{{.*}}, %[[QT]]
+// CHECK:         memref.load %[[D]]
+// CHECK:       %[[COPIES:.*]] = nvgpu.device_async_create_group
 // CHECK:       nvvm.mma.sync
 // CHECK:       math.exp
+// CHECK:       nvgpu.device_async_wait %[[COPIES]] {numGroups = 0 : i32}
+// CHECK-NEXT:  gpu.barrier
+// CHECK-NEXT:  scf.yield
 // CHECK:   memref.store %{{.*}}, %[[DK]]
 // CHECK:   memref.store %{{.*}}, %[[DV]]
 // CHECK: bufferization.to_tensor %[[DQ]] restrict writable
