@@ -74,8 +74,9 @@ struct GPUEmulateBlocksPass
 
   /// cp.async (nvgpu.device_async_copy) as a copy done when issued: a
   /// load (none when it reads no element), zeros past the elements it
-  /// reads, and a store. Its groups and waits go (every copy has landed by then).
-  /// Barriers still order the threads' copies and reads, as on the GPU.
+  /// reads, and a store. Its groups and waits go (every copy has landed
+  /// by then). Barriers still order the threads' copies and reads, as on
+  /// the GPU. The wait counts are not checked this way.
   LogicalResult synchronousCopies() {
     SmallVector<Operation *> groups, copies;
     getOperation().walk([&](Operation *op) {
@@ -103,8 +104,8 @@ struct GPUEmulateBlocksPass
                        : vector::ConstantMaskOp::create(
                              b, loc, maskType, ArrayRef<int64_t>{count})
                              .getResult();
-      // The select on the elements' bits: x86 without AVX512-BF16 selects
-      // bf16 vectors through conversions the emulation does not link.
+      // The select on the elements' bits: x86 without AVX512-BF16 would
+      // select bf16 vectors through f32 conversions (__truncsfbf2 calls).
       auto bitsType = VectorType::get(
           {count}, b.getIntegerType(vecType.getElementTypeBitWidth()));
       Value zeros = arith::ConstantOp::create(b, loc, bitsType,
