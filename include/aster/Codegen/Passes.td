@@ -361,8 +361,9 @@ def GPUAttentionKernels : Pass<"aster-gpu-attention-kernels", "::mlir::ModuleOp"
     Option<"instruction", "instruction", "std::string", "\"mma.sync\"",
            "mma.sync, mfma, mma.sync-emulated or mfma-emulated">,
     Option<"sharedMemory", "shared-memory", "int64_t", "48 * 1024",
-           "Bytes of shared memory a block's tiles are sized for (the "
-           "forward's second key and value stage comes on top)">,
+           "Bytes of shared memory a block's tiles are sized for (with "
+           "async-copy, the second stage of the other side's rows comes on "
+           "top)">,
     Option<"asyncCopy", "async-copy", "bool", /*default=*/"false",
            "The other side's rows (keys and values; queries and dO for "
            "dK/dV) copied with cp.async into two stages">
