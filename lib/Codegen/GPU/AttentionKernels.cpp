@@ -204,7 +204,8 @@ struct FlashEmitter {
   /// The additive mask (a buffer broadcasting to [batch, heads, sq, skv]),
   /// or null.
   Value mask;
-  /// The forward's keys and values by cp.async, double-buffered.
+  /// The rows a launch loops over (keys and values; queries and dO for
+  /// dK/dV) by cp.async, double-buffered.
   bool async = false;
   int64_t threads = 0;
   Launch launch;
@@ -578,43 +579,56 @@ struct FlashEmitter {
     return {shared({stages, bk, a.depth + kPad}, a.element),
             shared({stages, bk, a.valueDepth + kPad}, a.element), stages};
   }
+  /// Keys and values of the block at key `from` into stage `stage`.
+  void copyKeys(const KeyValueTiles &kv, Value k, Value v, Value from,
+                Value stage) {
+    copyRows(k, kvHead, from, bk, a.skv, a.depth, kv.keys, stage);
+    copyRows(v, kvHead, from, bk, a.skv, a.valueDepth, kv.values, stage);
+  }
   /// With cp.async, copies the first block of keys and values and waits
   /// for this thread's copies (a barrier must follow before the loop).
   void copyFirstKeys(const KeyValueTiles &kv, Value k, Value v) {
     if (!async)
       return;
-    copyRows(k, kvHead, c(0), bk, a.skv, a.depth, kv.keys, c(0));
-    copyRows(v, kvHead, c(0), bk, a.skv, a.valueDepth, kv.values, c(0));
+    copyKeys(kv, k, v, c(0), c(0));
     waitCopies(b, loc, commitCopies(b, loc), 0);
   }
-  /// The start of the step at key `kStart` of a loop ending at `keysEnd`:
-  /// the step's key and value tiles, and with cp.async the group of the
-  /// next block's copies, started into the other stage (which the
-  /// previous step read: every warp is past the barrier that ended it).
-  /// Without, the copies of this block and a barrier.
+  /// The start of the step at `start` of a loop over blocks of bk rows
+  /// (from `first`, null for 0, up to `end`) that `copy(from, stage)`
+  /// copies into `stages` stages: the step's stage and, with cp.async,
+  /// the group of the next block's copies, started into the other stage
+  /// (which the previous step read: every warp is past the barrier that
+  /// ended it). Without, this block's copies and a barrier (no group).
+  std::pair<Value, Value> beginStep(int64_t stages, Value first, Value start,
+                                    Value end,
+                                    function_ref<void(Value, Value)> copy) {
+    Value step = div(
+        first ? arith::SubIOp::create(b, loc, start, first).getResult() : start,
+        bk);
+    Value stage = rem(step, stages);
+    if (!async) {
+      copy(start, stage);
+      barrier();
+      return {stage, Value()};
+    }
+    Value next = add(start, c(bk));
+    Value nextStage = rem(add(step, c(1)), stages);
+    {
+      OpBuilder::InsertionGuard g(b);
+      auto more = scf::IfOp::create(b, loc, lt(next, end), false);
+      b.setInsertionPointToStart(more.thenBlock());
+      copy(next, nextStage);
+    }
+    return {stage, commitCopies(b, loc)};
+  }
+  /// beginStep for a block of keys at `kStart`: the step's key and value
+  /// tiles and the group of the next block's copies.
   std::tuple<Value, Value, Value> beginKeyStep(const KeyValueTiles &kv,
                                                Value k, Value v, Value kStart,
                                                Value keysEnd) {
-    Value step = div(kStart, bk);
-    Value stage = rem(step, kv.stages);
-    Value group;
-    if (async) {
-      Value next = add(kStart, c(bk));
-      Value nextStage = rem(add(step, c(1)), kv.stages);
-      {
-        OpBuilder::InsertionGuard g(b);
-        auto more = scf::IfOp::create(b, loc, lt(next, keysEnd), false);
-        b.setInsertionPointToStart(more.thenBlock());
-        copyRows(k, kvHead, next, bk, a.skv, a.depth, kv.keys, nextStage);
-        copyRows(v, kvHead, next, bk, a.skv, a.valueDepth, kv.values,
-                 nextStage);
-      }
-      group = commitCopies(b, loc);
-    } else {
-      copyRows(k, kvHead, kStart, bk, a.skv, a.depth, kv.keys, stage);
-      copyRows(v, kvHead, kStart, bk, a.skv, a.valueDepth, kv.values, stage);
-      barrier();
-    }
+    auto [stage, group] = beginStep(
+        kv.stages, Value(), kStart, keysEnd,
+        [&](Value from, Value to) { copyKeys(kv, k, v, from, to); });
     return {stageOf(b, loc, kv.keys, stage), stageOf(b, loc, kv.values, stage),
             group};
   }
@@ -950,24 +964,9 @@ void FlashEmitter::emitBackwardKeys(Value q, Value k, Value v, Value lse,
         queryLoop.getRegionIterArgs().take_front(a.depth / tn));
     SmallVector<Value> dvAcc(
         queryLoop.getRegionIterArgs().drop_front(a.depth / tn));
-    Value step = div(arith::SubIOp::create(b, loc, qs, first), bk);
-    Value stage = rem(step, stages);
-    Value copies;
-    if (async) {
-      // The next step's rows into the other stage (read by the previous
-      // step, which every warp has finished: the barrier that ended it).
-      Value next = add(qs, c(bk));
-      {
-        OpBuilder::InsertionGuard ng(b);
-        auto more = scf::IfOp::create(b, loc, lt(next, c(a.sq)), false);
-        b.setInsertionPointToStart(more.thenBlock());
-        copyQueries(next, rem(add(step, c(1)), stages));
-      }
-      copies = commitCopies(b, loc);
-    } else {
-      copyQueries(qs, stage);
-      barrier();
-    }
+    Value stage, copies;
+    std::tie(stage, copies) =
+        beginStep(stages, first, qs, c(a.sq), copyQueries);
     Value queries = stageOf(b, loc, qTile, stage);
     Value grads = stageOf(b, loc, dOTile, stage);
     // Rows are this block's keys, columns the step's queries.
