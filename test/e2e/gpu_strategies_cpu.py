@@ -88,9 +88,13 @@ for name, args, body, results in op_cases(rng):
     want = ac.run(text, inputs)
     # The tensor-core kernels (matmul, attention) also with mma.sync's own
     # fragments, lane by lane (ldmatrix and mma.sync emulated by their PTX
-    # definitions), and with AMD's shapes (MFMA 16x16x16, 64-lane waves).
+    # definitions), and with AMD's shapes (MFMA 16x16x16, 64-lane waves);
+    # the matmuls also with sm_90's wgmma tiling (warpgroups, swizzled
+    # K-major and MN-major tiles, 64-wide K steps).
     chips = (("sm_80", "sm_80 lanes=true", "gfx90a")
              if "matmul" in name or "attention" in name else ("sm_80",))
+    if "matmul" in name:
+        chips += ("sm_90",)
     for chip in chips:
         so = cpu_run.compile_so(text, pipeline=PIPELINE + "=chip=" + chip)
         got = call_poisoned(so, "f", native, [(s, e) for _, s, e in results])

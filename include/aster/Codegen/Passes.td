@@ -286,6 +286,21 @@ def GPUMatmulKernels : Pass<"aster-gpu-matmul-kernels", "::mlir::ModuleOp"> {
     LDS loads and amdgpu.mfma, 64-lane waves), or `mma.sync-emulated` /
     `mfma-emulated`, the same shapes and lanes as whole tiles per lane
     multiplied in loops, which `aster-gpu-emulate-blocks` runs on the CPU.
+    With `warpgroup-mma` (sm_90a, with `async-copy` and an `mma.sync`
+    instruction), kernels whose A and B are both contiguous along K (K a
+    multiple of 8) take wgmma instead:
+    - a block of one or two warpgroups computes a 64 or 128 x BN tile
+      (BN up to 128), each warp 16 rows of it;
+    - per 64-wide slice of K the tiles are copied by cp.async into three
+      stages, K-major with the 128-byte swizzle (a 16-byte chunk c of row
+      r at chunk c ^ (r % 8), 1024-byte aligned), waited for, fenced for
+      the async proxy (`fence.proxy.async.shared::cta`), then a barrier;
+    - each warpgroup multiplies its 64 rows by four
+      `wgmma.mma_async.m64nBNk16` from matrix descriptors of the stage,
+      waited for before the next step;
+    - the epilogue as above, the staging in the tiles' memory.
+    With `mma.sync-emulated` the same tiles, copies and epilogue run with
+    whole tiles per lane that read the swizzled layout.
     Other kernels are left to the other strategies.
   }];
   let options = [
@@ -293,7 +308,10 @@ def GPUMatmulKernels : Pass<"aster-gpu-matmul-kernels", "::mlir::ModuleOp"> {
            "mma.sync, mfma, mma.sync-emulated or mfma-emulated">,
     Option<"asyncCopy", "async-copy", "bool", /*default=*/"false",
            "Tiles copied with cp.async (nvgpu.device_async_copy) through "
-           "three stages, instead of through registers into two">
+           "three stages, instead of through registers into two">,
+    Option<"warpgroupMma", "warpgroup-mma", "bool", /*default=*/"false",
+           "sm_90a: matmuls whose operands are contiguous along K on "
+           "wgmma, from swizzled K-major tiles (needs async-copy)">
   ];
   let dependentDialects = [
     "::mlir::gpu::GPUDialect", "::mlir::scf::SCFDialect",

@@ -172,6 +172,10 @@ struct MatmulEmitter {
   PayloadEmitter &e;
   OpBuilder &b;
   Location loc;
+  /// The K slice of a step, the block's threads, and whether the tiles
+  /// are swizzled K-major (wgmma) rather than padded rows.
+  int64_t kStep = kTileK, threads = 0;
+  bool swizzled = false;
   Value tid, lane, warp, warpRow, warpCol;
   SmallVector<Value> batchIvs; // this block's batch coordinates
   Value rowBase, colBase;      // this block's first M and N (flattened)
@@ -223,12 +227,17 @@ struct MatmulEmitter {
     return copy;
   }
   /// The operand's tiles, `stages` of them: [stage][row][k] or, when
-  /// `transposed`, [stage][k][row].
-  static MemRefType tileType(Copy copy, int64_t stages, int64_t rows,
-                             Type element, Attribute space) {
+  /// `transposed`, [stage][k][row], rows padded; swizzled (wgmma), rows
+  /// of kSwizzledRowElements: [stage][row][k] (K-major) or
+  /// [stage][row / 64][k][row % 64] (MN-major).
+  MemRefType tileType(Copy copy, int64_t stages, int64_t rows, Type element,
+                      Attribute space) const {
     SmallVector<int64_t> shape =
-        copy.transposed ? SmallVector<int64_t>{stages, kTileK, rows + kPad}
-                        : SmallVector<int64_t>{stages, rows, kTileK + kPad};
+        swizzled && copy.transposed
+            ? SmallVector<int64_t>{stages, rows / kSwizzledRowElements, kStep,
+                                   kSwizzledRowElements}
+        : copy.transposed ? SmallVector<int64_t>{stages, kStep, rows + kPad}
+        : SmallVector<int64_t>{stages, rows, kStep + (swizzled ? 0 : kPad)};
     return MemRefType::get(shape, element, nullptr, space);
   }
   /// A value loaded from global memory and the place of `tiles` it goes
@@ -239,7 +248,7 @@ struct MatmulEmitter {
     SmallVector<Value> at;
   };
 
-  /// Starts copying the rows x kTileK slice at (rowStart, k0) of `operand`
+  /// Starts copying the rows x kStep slice at (rowStart, k0) of `operand`
   /// (rows along `rowDims`) into stage `stage` of `tiles`, consecutive
   /// threads on consecutive chunks along the contiguous axis: with
   /// cp.async when `async` and the chunks are 16 bytes, else as loads into
@@ -251,8 +260,7 @@ struct MatmulEmitter {
     linalg::GenericOp op = con.op;
     Type element = cast<MemRefType>(operand.get().getType()).getElementType();
     int64_t vec = copy.vec;
-    int64_t chunks = rows * kTileK / vec;
-    int64_t threads = kWarpsM * kWarpsN * mma.warpLanes();
+    int64_t chunks = rows * kStep / vec;
     for (int64_t first = 0; first < chunks; first += threads) {
       Value chunk = add(tid, c(first));
       Value guard;
@@ -266,8 +274,8 @@ struct MatmulEmitter {
         kk = arith::DivUIOp::create(b, loc, chunk, c(rows / vec));
         row = mul(arith::RemUIOp::create(b, loc, chunk, c(rows / vec)), c(vec));
       } else {
-        row = arith::DivUIOp::create(b, loc, chunk, c(kTileK / vec));
-        kk = mul(arith::RemUIOp::create(b, loc, chunk, c(kTileK / vec)), c(vec));
+        row = arith::DivUIOp::create(b, loc, chunk, c(kStep / vec));
+        kk = mul(arith::RemUIOp::create(b, loc, chunk, c(kStep / vec)), c(vec));
       }
       // Rows past the end read row 0's memory (their results are never
       // stored); K past its end reads as zeros. A chunk is wholly inside
@@ -281,9 +289,20 @@ struct MatmulEmitter {
           isA ? point(r, nullptr, kIdx) : point(nullptr, r, kIdx);
       SmallVector<Value> indices =
           e.apply(op.getMatchingIndexingMap(&operand), ivs);
-      SmallVector<Value> at = copy.transposed
-                                  ? SmallVector<Value>{stage, kk, row}
-                                  : SmallVector<Value>{stage, row, kk};
+      SmallVector<Value> at = {stage};
+      if (swizzled && copy.transposed) {
+        Value block = arith::DivUIOp::create(b, loc, row,
+                                             c(kSwizzledRowElements));
+        Value within = arith::RemUIOp::create(b, loc, row,
+                                              c(kSwizzledRowElements));
+        at.append({block, kk, swizzledColumn(b, loc, kk, within)});
+      } else if (swizzled) {
+        at.append({row, swizzledColumn(b, loc, row, kk)});
+      } else if (copy.transposed) {
+        at.append({kk, row});
+      } else {
+        at.append({row, kk});
+      }
       if (async && vec * element.getIntOrFloatBitWidth() == 128) {
         // 16 bytes, or none read and zeros written past K.
         OpBuilder::InsertionGuard g(b);
@@ -422,56 +441,103 @@ LogicalResult GPUMatmulKernelsPass::rewrite(func::FuncOp kernel,
                         internal(op.getDpsInitOperand(0)->get(), i + 1));
   }
 
-  // Tiles: up to 4 x 8 instruction tiles per warp (64 x 64 with mma.sync),
-  // fewer when the matrix is smaller.
   int64_t mTotal = con.size(con.m), nTotal = con.size(con.n),
           kTotal = con.size(con.k), batchTotal = con.size(con.batch);
-  int64_t tm = mma.tileM(), tn = mma.tileN(), tk = mma.tileK();
-  auto perWarp = [](int64_t total, int64_t tile, int64_t most) {
-    int64_t need = (total + kWarpsM * tile - 1) / (kWarpsM * tile);
-    return std::min<int64_t>(most, llvm::PowerOf2Ceil(need));
-  };
-  int64_t mt = perWarp(mTotal, tm, std::max<int64_t>(64 / tm, 1));
-  int64_t nt = perWarp(nTotal, tn, std::max<int64_t>(64 / tn, 1));
-  int64_t bm = kWarpsM * mt * tm, bn = kWarpsN * nt * tn;
-  int64_t mBlocks = (mTotal + bm - 1) / bm, nBlocks = (nTotal + bn - 1) / bn;
-  int64_t lanes = mma.warpLanes();
-  int64_t threads = kWarpsM * kWarpsN * lanes;
-  int64_t stripWidth = nt * tn;
-
+  OpOperand &aOperand = *con.op.getDpsInputOperand(0);
+  OpOperand &bOperand = *con.op.getDpsInputOperand(1);
+  Type element = cast<MemRefType>(aOperand.get().getType()).getElementType();
   OpBuilder b(kernel.getContext());
   b.setInsertionPointAfter(all.back());
   Location loc = con.op.getLoc();
   PayloadEmitter e(b, loc);
-  Launch launch = createLaunch(b, loc, batchTotal * mBlocks * nBlocks, threads);
-  Type element = cast<MemRefType>(con.op.getDpsInputOperand(0)->get().getType())
-                     .getElementType();
-  auto workgroup = gpu::AddressSpaceAttr::get(b.getContext(),
-                                              gpu::AddressSpace::Workgroup);
   MatmulEmitter m(con, mma, e, b, loc);
-  OpOperand &aOperand = *con.op.getDpsInputOperand(0);
-  OpOperand &bOperand = *con.op.getDpsInputOperand(1);
   MatmulEmitter::Copy copyA = m.copyOf(aOperand, con.m);
   MatmulEmitter::Copy copyB = m.copyOf(bOperand, con.n);
+  // wgmma: both operands copied in 16-byte chunks by cp.async, into
+  // K-major or MN-major swizzled tiles.
+  bool warpgroup = warpgroupMma && asyncCopy &&
+                   StringRef(instruction).starts_with("mma.sync") &&
+                   copyA.vec == 8 && copyB.vec == 8;
+  bool emulated = StringRef(instruction).ends_with("-emulated");
+  int64_t tm = mma.tileM(), tn = mma.tileN(), tk = mma.tileK();
+  int64_t lanes = mma.warpLanes();
+  // Tiles. mma.sync and MFMA: warps in 2 x 2, each up to 4 x 8
+  // instruction tiles (64 x 64 with mma.sync), fewer when the matrix is
+  // smaller. wgmma: one warpgroup per 64 rows (two for M above 64), each
+  // warp 16 rows and the block's BN columns (8 to 128).
+  int64_t warpsM = kWarpsM, warpsN = kWarpsN, mt, nt;
+  if (warpgroup) {
+    m.kStep = kSwizzledRowElements;
+    m.swizzled = true;
+    warpsM = mTotal > 64 ? 8 : 4;
+    warpsN = 1;
+    mt = 1;
+    // An MN-major B tile is whole 64-element rows.
+    int64_t least = copyB.transposed ? kSwizzledRowElements : tn;
+    nt = std::min<int64_t>(128, std::max<int64_t>(
+                                    least, llvm::PowerOf2Ceil(nTotal))) / tn;
+  } else {
+    auto perWarp = [](int64_t total, int64_t tile, int64_t most) {
+      int64_t need = (total + kWarpsM * tile - 1) / (kWarpsM * tile);
+      return std::min<int64_t>(most, llvm::PowerOf2Ceil(need));
+    };
+    mt = perWarp(mTotal, tm, std::max<int64_t>(64 / tm, 1));
+    nt = perWarp(nTotal, tn, std::max<int64_t>(64 / tn, 1));
+  }
+  int64_t bm = warpsM * mt * tm, bn = warpsN * nt * tn;
+  int64_t mBlocks = (mTotal + bm - 1) / bm, nBlocks = (nTotal + bn - 1) / bn;
+  int64_t warps = warpsM * warpsN;
+  int64_t threads = warps * lanes;
+  int64_t stripWidth = nt * tn;
+  m.threads = threads;
+
+  Launch launch = createLaunch(b, loc, batchTotal * mBlocks * nBlocks, threads);
+  auto workgroup = gpu::AddressSpaceAttr::get(b.getContext(),
+                                              gpu::AddressSpace::Workgroup);
   // Stages of tiles: the copy of a later K slice is under way while the
   // warps multiply the current one.
   int64_t stages = asyncCopy ? kAsyncStages : 2;
-  Value tilesA = launch.op.addWorkgroupAttribution(
-      MatmulEmitter::tileType(copyA, stages, bm, element, workgroup), loc);
-  Value tilesB = launch.op.addWorkgroupAttribution(
-      MatmulEmitter::tileType(copyB, stages, bn, element, workgroup), loc);
+  MemRefType tilesAType = m.tileType(copyA, stages, bm, element, workgroup);
+  MemRefType tilesBType = m.tileType(copyB, stages, bn, element, workgroup);
   // Staging: one instruction row per warp, rows padded by 4 floats.
-  Value staging = launch.op.addWorkgroupAttribution(
-      MemRefType::get({kWarpsM * kWarpsN, tm, stripWidth + 4}, b.getF32Type(),
-                      nullptr, workgroup),
-      loc);
+  auto stagingType = MemRefType::get({warps, tm, stripWidth + 4},
+                                     b.getF32Type(), nullptr, workgroup);
+  Value tilesA, tilesB, staging, swizzledBase;
+  if (warpgroup) {
+    // One buffer, 1024-byte aligned at run time (the swizzle's atoms): the
+    // A then the B stages, the epilogue's staging over them once the K
+    // loop is done.
+    auto bytes = [](MemRefType type) {
+      return type.getNumElements() * type.getElementTypeBitWidth() / 8;
+    };
+    int64_t tileBytes = bytes(tilesAType) + bytes(tilesBType);
+    Value raw = launch.op.addWorkgroupAttribution(
+        MemRefType::get({1024 + std::max(tileBytes, bytes(stagingType))},
+                        b.getI8Type(), nullptr, workgroup),
+        loc);
+    Value address = memref::ExtractAlignedPointerAsIndexOp::create(b, loc, raw);
+    Value shift = arith::AndIOp::create(
+        b, loc, arith::SubIOp::create(b, loc, e.index(1024), address),
+        e.index(1023));
+    swizzledBase = m.add(address, shift);
+    auto view = [&](MemRefType type, Value offset) -> Value {
+      return memref::ViewOp::create(b, loc, type, raw, offset, ValueRange{});
+    };
+    tilesA = view(tilesAType, shift);
+    tilesB = view(tilesBType, m.add(shift, e.index(bytes(tilesAType))));
+    staging = view(stagingType, shift);
+  } else {
+    tilesA = launch.op.addWorkgroupAttribution(tilesAType, loc);
+    tilesB = launch.op.addWorkgroupAttribution(tilesBType, loc);
+    staging = launch.op.addWorkgroupAttribution(stagingType, loc);
+  }
 
   m.tid = launch.threadId;
   m.lane = arith::RemUIOp::create(b, loc, m.tid, e.index(lanes));
   m.warp = arith::DivUIOp::create(b, loc, m.tid, e.index(lanes));
-  m.warpRow = m.mul(arith::DivUIOp::create(b, loc, m.warp, e.index(kWarpsN)),
+  m.warpRow = m.mul(arith::DivUIOp::create(b, loc, m.warp, e.index(warpsN)),
                     e.index(mt * tm));
-  m.warpCol = m.mul(arith::RemUIOp::create(b, loc, m.warp, e.index(kWarpsN)),
+  m.warpCol = m.mul(arith::RemUIOp::create(b, loc, m.warp, e.index(warpsN)),
                     e.index(nt * tn));
   // Block -> (batch, M tile, N tile), N fastest.
   Value block = launch.blockId;
@@ -495,14 +561,22 @@ LogicalResult GPUMatmulKernelsPass::rewrite(func::FuncOp kernel,
   //   after its multiplications, waits until at most stages - 2 groups
   //   are in flight: step t + 1's copies have landed. A copy past the last
   //   step reads nothing and writes zeros to a stage no step reads again,
-  //   so every step commits one group and the count holds.
+  //   so every step commits one group and the count holds. wgmma reads
+  //   the stages through the async proxy: each wait is followed by a
+  //   proxy fence, the barrier after it making the tiles visible to it.
   // - registers (two stages): step t loads step t + 1's slices before its
   //   multiplications and stores them into the other stage after them.
-  int64_t kSteps = llvm::divideCeil(kTotal, kTileK);
+  bool wgmma = warpgroup && !emulated;
+  auto waitForCopies = [&](Value group, int64_t pending) {
+    waitCopies(b, loc, group, pending);
+    if (wgmma)
+      fenceSharedForAsyncProxy(b, loc);
+  };
+  int64_t kSteps = llvm::divideCeil(kTotal, m.kStep);
   auto startCopies = [&](Value step, Value stage,
                          SmallVectorImpl<MatmulEmitter::Pending> &pendingA,
                          SmallVectorImpl<MatmulEmitter::Pending> &pendingB) {
-    Value k0 = m.mul(step, e.index(kTileK));
+    Value k0 = m.mul(step, e.index(m.kStep));
     m.copyTile(aOperand, con.m, bm, m.rowBase, k0, tilesA, stage, copyA,
                /*isA=*/true, asyncCopy, pendingA);
     m.copyTile(bOperand, con.n, bn, m.colBase, k0, tilesB, stage, copyB,
@@ -522,8 +596,14 @@ LogicalResult GPUMatmulKernelsPass::rewrite(func::FuncOp kernel,
       continue;
     Value group = commitCopies(b, loc);
     if (s == prefetched - 1)
-      waitCopies(b, loc, group, stages - 2);
+      waitForCopies(group, stages - 2);
   }
+  // The emulation of wgmma: whole tiles per lane read from the swizzled
+  // stages.
+  std::unique_ptr<MmaFragments> swizzledReads =
+      warpgroup && emulated ? createWarpVectorFragments(mma, /*swizzled=*/true)
+                            : nullptr;
+  const MmaFragments &reads = swizzledReads ? *swizzledReads : mma;
   SmallVector<Value> zeros(mt * nt, mma.zero(b, loc));
   auto kLoop = scf::ForOp::create(b, loc, e.index(0), e.index(kSteps),
                                   e.index(1), zeros);
@@ -538,34 +618,52 @@ LogicalResult GPUMatmulKernelsPass::rewrite(func::FuncOp kernel,
                 pendingA, pendingB);
     Value group = asyncCopy ? commitCopies(b, loc) : Value();
     Value stage = arith::RemUIOp::create(b, loc, step, e.index(stages));
-    Value stageA = stageOf(b, loc, tilesA, stage);
-    Value stageB = stageOf(b, loc, tilesB, stage);
     SmallVector<Value> acc(kLoop.getRegionIterArgs());
-    for (int64_t ks = 0; ks < kTileK; ks += tk) {
-      SmallVector<Value> as, bs;
-      for (int64_t i = 0; i < mt; ++i)
-        as.push_back(mma.readA(b, loc, stageA,
-                               m.add(m.warpRow, e.index(i * tm)), e.index(ks),
-                               copyA.transposed, m.lane));
-      for (int64_t j = 0; j < nt; ++j)
-        bs.push_back(mma.readB(b, loc, stageB,
-                               m.add(m.warpCol, e.index(j * tn)), e.index(ks),
-                               copyB.transposed, m.lane));
-      for (int64_t i = 0; i < mt; ++i)
+    if (wgmma) {
+      // This warp's warpgroup multiplies its 64 rows of the stage.
+      int64_t rowBytes = m.kStep * element.getIntOrFloatBitWidth() / 8;
+      Value warpgroupIndex = arith::DivUIOp::create(b, loc, m.warp, e.index(4));
+      Value aAddress = m.add(
+          swizzledBase,
+          m.add(m.mul(stage, e.index(bm * rowBytes)),
+                m.mul(warpgroupIndex, e.index(64 * rowBytes))));
+      Value bAddress =
+          m.add(swizzledBase, m.add(e.index(stages * bm * rowBytes),
+                                    m.mul(stage, e.index(bn * rowBytes))));
+      acc = warpgroupMultiply(b, loc, aAddress, copyA.transposed, bAddress,
+                              copyB.transposed, acc, element);
+    } else {
+      Value stageA = stageOf(b, loc, tilesA, stage);
+      Value stageB = stageOf(b, loc, tilesB, stage);
+      for (int64_t ks = 0; ks < m.kStep; ks += tk) {
+        SmallVector<Value> as, bs;
+        for (int64_t i = 0; i < mt; ++i)
+          as.push_back(reads.readA(b, loc, stageA,
+                                   m.add(m.warpRow, e.index(i * tm)),
+                                   e.index(ks), copyA.transposed, m.lane));
         for (int64_t j = 0; j < nt; ++j)
-          acc[i * nt + j] = mma.multiply(b, loc, as[i], bs[j], acc[i * nt + j]);
+          bs.push_back(reads.readB(b, loc, stageB,
+                                   m.add(m.warpCol, e.index(j * tn)),
+                                   e.index(ks), copyB.transposed, m.lane));
+        for (int64_t i = 0; i < mt; ++i)
+          for (int64_t j = 0; j < nt; ++j)
+            acc[i * nt + j] =
+                reads.multiply(b, loc, as[i], bs[j], acc[i * nt + j]);
+      }
     }
     finishCopies(pendingA, pendingB);
     // Step t + 1's copies: all groups but the stages - 2 latest.
     if (asyncCopy)
-      waitCopies(b, loc, group, stages - 2);
+      waitForCopies(group, stages - 2);
     scf::YieldOp::create(b, loc, acc);
   }
   // The copies past the last step (into stages no one reads) end before
   // the block does.
   if (asyncCopy)
     waitCopies(b, loc, commitCopies(b, loc), 0);
-
+  // The staging over the tiles: every warp done with them.
+  if (warpgroup)
+    gpu::BarrierOp::create(b, loc);
   // The epilogue, one instruction row of the warp's tile at a time.
   for (auto [i, op] : llvm::enumerate(epilogue))
     if (recompute[i])

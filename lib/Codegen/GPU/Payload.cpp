@@ -368,12 +368,12 @@ scf::ForOp PayloadEmitter::loop(Value start, Value end, Value step,
 Value mlir::aster::stageOf(OpBuilder &b, Location loc, Value tiles,
                            Value stage) {
   auto type = cast<MemRefType>(tiles.getType());
-  SmallVector<OpFoldResult> offsets = {stage, b.getIndexAttr(0),
-                                       b.getIndexAttr(0)};
-  SmallVector<OpFoldResult> sizes = {b.getIndexAttr(1),
-                                     b.getIndexAttr(type.getDimSize(1)),
-                                     b.getIndexAttr(type.getDimSize(2))};
-  SmallVector<OpFoldResult> strides(3, b.getIndexAttr(1));
+  SmallVector<OpFoldResult> offsets(type.getRank(), b.getIndexAttr(0));
+  offsets[0] = stage;
+  SmallVector<OpFoldResult> sizes = {b.getIndexAttr(1)};
+  for (int64_t size : type.getShape().drop_front())
+    sizes.push_back(b.getIndexAttr(size));
+  SmallVector<OpFoldResult> strides(type.getRank(), b.getIndexAttr(1));
   auto view = memref::SubViewOp::inferRankReducedResultType(
       type.getShape().drop_front(), type, offsets, sizes, strides);
   return memref::SubViewOp::create(b, loc, cast<MemRefType>(view), tiles,

@@ -69,8 +69,8 @@ struct PayloadEmitter {
 };
 
 /// Pipelined copies to shared memory (the tensor-core strategies' stages).
-/// Stage `stage` (an index) of `tiles` ([stages][rows][cols]) as the
-/// rank-2 tile the fragments read.
+/// Stage `stage` (an index) of `tiles` ([stages][...], e.g. [rows][cols])
+/// as the tile the fragments read, one rank less.
 Value stageOf(OpBuilder &b, Location loc, Value tiles, Value stage);
 /// Starts a cp.async of `elements` elements (16 bytes) from `src` at
 /// `srcIndices` to `dst` at `dstIndices`: all of them when `valid`, else

@@ -51,7 +51,7 @@ std::string mlir::aster::supportedGPUChips() {
 
 void mlir::aster::buildGPUBufferPipeline(OpPassManager &pm,
                                          const GPUTarget &target,
-                                         bool emulated) {
+                                         bool emulated, bool laneEmulation) {
   std::string instruction =
       std::string(target.vendor == GPUVendor::NVIDIA ? "mma.sync" : "mfma") +
       (emulated ? "-emulated" : "");
@@ -73,12 +73,14 @@ void mlir::aster::buildGPUBufferPipeline(OpPassManager &pm,
   addKernelBufferization(pm);
   // Strategies for kernel families, before the arenas (a strategy's
   // launch keeps its buffers live together).
-  // Tensor-core matmuls: mma.sync on NVIDIA, MFMA on AMD.
+  // Tensor-core matmuls: mma.sync on NVIDIA, wgmma where the chip has it
+  // (sm_90a) and the operands are K-major, MFMA on AMD.
   GPUMatmulKernelsOptions matmul;
   matmul.instruction = instruction;
   // cp.async (sm_80 and later) through three stages; AMD prefetches
   // through registers into two.
   matmul.asyncCopy = target.vendor == GPUVendor::NVIDIA;
+  matmul.warpgroupMma = target.chip == "sm_90" && !laneEmulation;
   pm.addPass(createGPUMatmulKernels(matmul));
   pm.addPass(createGPURowKernels());
   pm.addPass(createGPUElementwiseKernels());
@@ -188,7 +190,8 @@ void mlir::aster::registerGPUPipeline() {
                        << "' is not one of " << supportedGPUChips() << "\n";
           return;
         }
-        buildGPUBufferPipeline(pm, *target, /*emulated=*/!options.lanes);
+        buildGPUBufferPipeline(pm, *target, /*emulated=*/!options.lanes,
+                               /*laneEmulation=*/options.lanes);
         pm.addPass(createGPUEmulateBlocks());
         buildCPULLVMPipeline(pm);
       });

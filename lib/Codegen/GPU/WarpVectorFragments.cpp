@@ -25,9 +25,9 @@ namespace {
 class WarpVectorFragments : public aster::MmaFragments {
 public:
   WarpVectorFragments(int64_t m, int64_t n, int64_t k, int64_t lanes,
-                      bool reusesAccumulators)
+                      bool reusesAccumulators, bool swizzled)
       : m(m), n(n), k(k), lanes(lanes),
-        reusesAccumulators(reusesAccumulators) {}
+        reusesAccumulators(reusesAccumulators), swizzled(swizzled) {}
   int64_t tileM() const override { return m; }
   int64_t tileN() const override { return n; }
   int64_t tileK() const override { return k; }
@@ -82,8 +82,20 @@ public:
                  [&](OpBuilder &lb, ValueRange ivs, Value tile) -> Value {
       Value r = arith::AddIOp::create(lb, loc, row, ivs[0]);
       Value c = arith::AddIOp::create(lb, loc, col, ivs[1]);
-      Value v = memref::LoadOp::create(
-          lb, loc, tiles, transposed ? ValueRange{c, r} : ValueRange{r, c});
+      SmallVector<Value> at;
+      if (swizzled && transposed) {
+        // [row / 64][k][row % 64], each k a swizzled row.
+        Value rows = arith::ConstantIndexOp::create(
+            lb, loc, aster::kSwizzledRowElements);
+        at = {arith::DivUIOp::create(lb, loc, r, rows), c,
+              aster::swizzledColumn(
+                  lb, loc, c, arith::RemUIOp::create(lb, loc, r, rows))};
+      } else if (swizzled) {
+        at = {r, aster::swizzledColumn(lb, loc, r, c)};
+      } else {
+        at = transposed ? SmallVector<Value>{c, r} : SmallVector<Value>{r, c};
+      }
+      Value v = memref::LoadOp::create(lb, loc, tiles, at);
       v = arith::ExtFOp::create(lb, loc, lb.getF32Type(), v);
       return vector::InsertOp::create(lb, loc, v, tile,
                                       flat(lb, loc, ivs[0], k, ivs[1]));
@@ -191,16 +203,29 @@ public:
 
 private:
   int64_t m, n, k, lanes;
-  bool reusesAccumulators;
+  bool reusesAccumulators, swizzled;
 };
 
 } // namespace
 
 std::unique_ptr<aster::MmaFragments>
-aster::createWarpVectorFragments(const MmaFragments &like) {
-  return std::make_unique<WarpVectorFragments>(like.tileM(), like.tileN(),
-                                               like.tileK(), like.warpLanes(),
-                                               like.accumulatorIsA());
+aster::createWarpVectorFragments(const MmaFragments &like, bool swizzled) {
+  return std::make_unique<WarpVectorFragments>(
+      like.tileM(), like.tileN(), like.tileK(), like.warpLanes(),
+      like.accumulatorIsA(), swizzled);
+}
+
+Value aster::swizzledColumn(OpBuilder &b, Location loc, Value row, Value col) {
+  auto index = [&](int64_t v) {
+    return arith::ConstantIndexOp::create(b, loc, v);
+  };
+  // 8 elements of 16 bits to a chunk.
+  Value chunk = arith::DivUIOp::create(b, loc, col, index(8));
+  Value within = arith::RemUIOp::create(b, loc, col, index(8));
+  chunk = arith::XOrIOp::create(
+      b, loc, chunk, arith::RemUIOp::create(b, loc, row, index(8)));
+  return arith::AddIOp::create(
+      b, loc, arith::MulIOp::create(b, loc, chunk, index(8)), within);
 }
 
 std::unique_ptr<aster::MmaFragments>

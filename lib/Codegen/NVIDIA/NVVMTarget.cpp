@@ -24,7 +24,9 @@ using namespace mlir;
 void mlir::aster::addNVVMDeviceLowering(OpPassManager &pm,
                                         const GPUTarget &target) {
   GpuNVVMAttachTargetOptions attach;
-  attach.chip = target.chip;
+  // sm_90a: the H100's arch-specific instructions (wgmma) need the
+  // binary made for that chip alone, which every sm_90 part is.
+  attach.chip = target.chip == "sm_90" ? "sm_90a" : target.chip;
   attach.optLevel = 3;
   pm.addPass(createGpuNVVMAttachTarget(attach));
   ConvertGpuOpsToNVVMOpsOptions convert;

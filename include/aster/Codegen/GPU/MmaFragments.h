@@ -87,9 +87,11 @@ public:
 
 /// Whole tiles per lane, multiplied in loops (for the CPU emulation), with
 /// the shape of `like` and its accumulatorIsA() (so that the emulation takes
-/// the path the instruction takes).
+/// the path the instruction takes). `swizzled`: the [row][k] tiles it
+/// reads are laid out with the 128-byte swizzle (below), as wgmma reads
+/// them.
 std::unique_ptr<MmaFragments>
-createWarpVectorFragments(const MmaFragments &like);
+createWarpVectorFragments(const MmaFragments &like, bool swizzled = false);
 /// NVIDIA mma.sync.m16n8k16 with bf16 or f16 inputs (sm_80 and later).
 std::unique_ptr<MmaFragments> createMmaSyncFragments();
 /// AMD MFMA 16x16x16 with bf16 or f16 inputs (gfx90a, gfx942), wave64.
@@ -98,6 +100,32 @@ std::unique_ptr<MmaFragments> createMfmaFragments();
 /// `mfma`, or `mma.sync-emulated` / `mfma-emulated` (whole tiles per lane
 /// with that instruction's shapes); null for another name.
 std::unique_ptr<MmaFragments> createFragmentsByName(StringRef instruction);
+
+/// Tiles with the 128-byte swizzle, as NVIDIA's wgmma reads them from
+/// shared memory: rows of kSwizzledRowElements 16-bit elements (128
+/// bytes); eight rows make a 1024-byte atom (1024-byte aligned) in which
+/// the 16-byte chunk c of row r sits at chunk c ^ (r % 8). K-major tiles
+/// are [m][k] (a row per m); MN-major ones [m / 64][k][m % 64] (a row per
+/// k and 64 m).
+constexpr int64_t kSwizzledRowElements = 64;
+/// The column at which element `col` of row `row` sits (index values).
+Value swizzledColumn(OpBuilder &b, Location loc, Value row, Value col);
+
+/// NVIDIA wgmma (sm_90a, lib/Codegen/NVIDIA/Wgmma.cpp): the warpgroup's
+/// 64 x n accumulator += A (64 x kSwizzledRowElements at shared address
+/// `aAddress`) * B^T (n x kSwizzledRowElements at `bAddress`), both
+/// swizzled tiles of `element` (bf16 or f16), each K-major or MN-major.
+/// `accs` are this warp's 16 rows as n / 8 mma.sync accumulators
+/// (vector<4xf32>, the m16n8 layout, which is wgmma's per warp); returns
+/// them updated, the instructions complete (wgmma.wait_group 0).
+SmallVector<Value> warpgroupMultiply(OpBuilder &b, Location loc,
+                                     Value aAddress, bool aMNMajor,
+                                     Value bAddress, bool bMNMajor,
+                                     ValueRange accs, Type element);
+/// fence.proxy.async.shared::cta: this thread's writes to shared memory
+/// (stores, cp.async once waited for) made visible to the async proxy
+/// wgmma reads through; a barrier after it extends that to the block.
+void fenceSharedForAsyncProxy(OpBuilder &b, Location loc);
 
 } // namespace mlir::aster
 

@@ -43,10 +43,13 @@ bool findGPUToolkit(GPUTarget &target, const std::string &given,
 
 /// Fusion (attention spelled out), bufferization, the strategies of the
 /// kernel families for `target` (each kernel a gpu.launch) and the arenas.
-/// `emulated`: tensor-core matmuls as whole tiles per lane (vector.contract),
-/// for running the strategies on the CPU (aster-gpu-emulate-on-cpu).
+/// `emulated`: tensor-core matmuls as whole tiles per lane (multiplied in
+/// loops), for running the strategies on the CPU (aster-gpu-emulate-on-cpu).
+/// `laneEmulation`: the chip's own fragments, each lane's part run on the
+/// CPU by aster-gpu-emulate-blocks, which cannot run wgmma (sm_90 keeps
+/// mma.sync then).
 void buildGPUBufferPipeline(OpPassManager &pm, const GPUTarget &target,
-                            bool emulated = false);
+                            bool emulated = false, bool laneEmulation = false);
 /// Buffer-level IR to the LLVM dialect: kernels mapped onto blocks and
 /// threads, outlined into a device module lowered to NVVM or ROCDL and
 /// compiled to a binary embedded in the host code, which launches the
