@@ -26,6 +26,15 @@
 // the kernel only are recomputed, not stored) and store what leaves the
 // kernel.
 //
+// On sm_90 (`warpgroup-mma`) a matmul whose two operands copy in 16-byte
+// chunks takes wgmma instead: warpgroups of 64 rows (each warp 16 rows
+// and all BN columns), K steps of 64, the tiles in the 128-byte swizzled
+// layout wgmma's descriptors read (K-major or MN-major, whichever axis is
+// contiguous in memory), one buffer aligned to 1024 bytes at run time
+// that also holds the staging once the K loop is done. The accumulators
+// are mma.sync's n8 tiles (wgmma's per-warp layout), so the epilogue is
+// the same. docs/decisions.md has the reasons.
+//
 //===----------------------------------------------------------------------===//
 
 #include "aster/Codegen/GPU/MmaFragments.h"
