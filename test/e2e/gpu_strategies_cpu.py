@@ -124,7 +124,13 @@ for model, dtype in (("tiny-gpt2", "float32"), ("tiny-llama", "float32"),
                 "--compile-to=train", "--dtype=" + dtype, "--batch", "2", "--seq",
                 "8", "--lr", "1e-3", "-o", ir)
     text = open(ir).read()
-    so = cpu_run.compile_so(text, tmp, pipeline=PIPELINE)
+    # bf16: the tensor-core strategies, also with sm_90's wgmma tiling of
+    # the matmuls (the models' weights are [k][n]: MN-major B tiles; their
+    # gradients transposed A tiles).
+    chips = ("sm_80", "sm_90") if dtype == "bfloat16" else ("sm_80",)
+    sos = [cpu_run.compile_so(text, tempfile.mkdtemp(dir=tmp),
+                              pipeline=PIPELINE + "=chip=" + chip)
+           for chip in chips]
     # bf16: the forward and the loss with its gradients, as cpu_models.py
     # checks them (an AdamW step amplifies gradients within rounding of 0).
     # Gradients within 2e-2: flash attention rounds its probabilities to
@@ -146,21 +152,23 @@ for model, dtype in (("tiny-gpt2", "float32"), ("tiny-llama", "float32"),
                   else a.astype(np.float32) if a.dtype == np.float64 else a
                   for a, e in zip(load(dump, "arg"), arg_types)]
         want = load(out, "result")
-        got = call_poisoned(so, entry, inputs, result_types)
-        params = (len(want) - 1) // 3 if entry == "train_step" else 0
-        for i, (g, w, (_, e)) in enumerate(zip(got, want, result_types)):
-            what = "%s %s %s result %d" % (model, dtype, entry, i)
-            if e == "bf16":
-                g = cpu_run.from_bf16_bits(g)
-            if dtype == "bfloat16":
-                # bf16 compute: within 1e-2 of each tensor's largest value.
-                scale = max(float(np.max(np.abs(w))), 1e-30)
-                assert np.all(np.isfinite(g)), what + ": an output element was not written"
-                ac.assert_close(g.astype(np.float64), w, rtol=0, atol=rtol * scale,
-                                what=what)
-            elif 1 <= i <= params:
-                adamw_close(g.astype(np.float64), w, what)
-            else:
-                close(g, w, what, rtol)
-    print("%s %s: %s match" % (model, dtype, " and ".join(e for e, _ in entries)))
+        for chip, so in zip(chips, sos):
+            got = call_poisoned(so, entry, inputs, result_types)
+            params = (len(want) - 1) // 3 if entry == "train_step" else 0
+            for i, (g, w, (_, e)) in enumerate(zip(got, want, result_types)):
+                what = "%s %s %s (%s) result %d" % (model, dtype, entry, chip, i)
+                if e == "bf16":
+                    g = cpu_run.from_bf16_bits(g)
+                if dtype == "bfloat16":
+                    # bf16 compute: within 1e-2 of each tensor's largest value.
+                    scale = max(float(np.max(np.abs(w))), 1e-30)
+                    assert np.all(np.isfinite(g)), what + ": an output element was not written"
+                    ac.assert_close(g.astype(np.float64), w, rtol=0, atol=rtol * scale,
+                                    what=what)
+                elif 1 <= i <= params:
+                    adamw_close(g.astype(np.float64), w, what)
+                else:
+                    close(g, w, what, rtol)
+    print("%s %s: %s match (%s)" % (model, dtype, " and ".join(e for e, _ in entries),
+                                     ", ".join(chips)))
 ac.done("GPU strategies emulated on the CPU")

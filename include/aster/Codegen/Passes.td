@@ -339,7 +339,10 @@ def GPUAttentionKernels : Pass<"aster-gpu-attention-kernels", "::mlir::ModuleOp"
     - the block's query rows are copied to shared memory once and each
       warp keeps its query fragments in registers;
     - per block of BK keys (64, 32 or 16: the largest that fits in
-      `shared-memory` bytes), keys and values are copied to shared memory
+      `shared-memory` bytes; for head dimensions such as 256 that fit none,
+      the largest within `shared-memory-limit`, stages counted, in the
+      forward only), keys and
+      values are copied to shared memory
       with 16-byte accesses (rows past the sequence as zeros), each warp
       multiplies its scores S = Q K^T on tensor cores and runs the online
       softmax on them in registers: the scale and the causal and length
@@ -382,6 +385,11 @@ def GPUAttentionKernels : Pass<"aster-gpu-attention-kernels", "::mlir::ModuleOp"
            "Bytes of shared memory a block's tiles are sized for (with "
            "async-copy, the second stage of the other side's rows comes on "
            "top)">,
+    Option<"sharedMemoryLimit", "shared-memory-limit", "int64_t", "0",
+           "The most shared memory a block may have (the chip's opt-in "
+           "maximum): a forward whose head dimension fits no tiling in "
+           "shared-memory takes the largest within it, every stage counted "
+           "(0: none beyond shared-memory)">,
     Option<"asyncCopy", "async-copy", "bool", /*default=*/"false",
            "The other side's rows (keys and values; queries and dO for "
            "dK/dV) copied with cp.async into two stages">

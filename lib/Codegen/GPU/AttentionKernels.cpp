@@ -139,25 +139,28 @@ std::optional<Attention> matchAttention(AttentionBwdOp op) {
 }
 
 /// Shared memory of a block with `bk` keys per step: the query, key and
-/// value tiles in the input type (rows padded by kPad), the P tile where P
-/// cannot stay in registers (MmaFragments::accumulatorIsA), and the f32
-/// staging of the output (rows padded by 2).
-int64_t sharedBytes(const Attention &a, const MmaFragments &mma, int64_t bk) {
+/// value tiles in the input type (rows padded by kPad; keys and values in
+/// `stages` stages), the P tile where P cannot stay in registers
+/// (MmaFragments::accumulatorIsA), and the f32 staging of the output
+/// (rows padded by 2).
+int64_t sharedBytes(const Attention &a, const MmaFragments &mma, int64_t bk,
+                    int64_t stages) {
   int64_t rows = kWarps * mma.tileM();
-  int64_t halves = rows * (a.depth + kPad) + bk * (a.depth + kPad) +
-                   bk * (a.valueDepth + kPad);
+  int64_t halves = rows * (a.depth + kPad) +
+                   stages * bk * (a.depth + kPad + a.valueDepth + kPad);
   if (!mma.accumulatorIsA())
     halves += rows * (bk + kPad);
   return 2 * halves + 4 * rows * (bk + 2);
 }
 
-/// The keys per step: the largest of 64, 32 and 16 that whole instruction
-/// tiles divide and that fits in `limit` bytes; 0 when none does.
-int64_t keysPerStep(const Attention &a, const MmaFragments &mma,
-                    int64_t limit) {
+/// The keys per step: the largest of 64, 32 and 16 up to `most` that whole
+/// instruction tiles divide and that fits in `limit` bytes; 0 when none
+/// does.
+int64_t keysPerStep(const Attention &a, const MmaFragments &mma, int64_t limit,
+                    int64_t stages, int64_t most = 64) {
   for (int64_t bk : {64, 32, 16})
-    if (bk % mma.tileN() == 0 && bk % mma.tileK() == 0 &&
-        sharedBytes(a, mma, bk) <= limit)
+    if (bk <= most && bk % mma.tileN() == 0 && bk % mma.tileK() == 0 &&
+        sharedBytes(a, mma, bk, stages) <= limit)
       return bk;
   return 0;
 }
@@ -1036,10 +1039,20 @@ struct GPUAttentionKernelsPass
     });
     SymbolTable symbols(module);
     for (const Attention &a : found) {
+      // The tiling sized for `shared-memory` with one stage (the second
+      // comes on top); for a forward whose head dimension is too large for
+      // any, the largest within the chip's limit with every stage counted.
+      // At most 32 keys a step there: registers, not shared memory, bound
+      // a warp's 16 x D output at such D. Not the backward: its dK/dV
+      // launch holds two 16 x D accumulators per warp, 256 registers a
+      // lane at D = 256, which would live in local memory.
       auto [warps, step] =
           a.backward ? backwardTiling(a, *mma, sharedMemory)
                      : std::pair<int64_t, int64_t>(
-                           kWarps, keysPerStep(a, *mma, sharedMemory));
+                           kWarps, keysPerStep(a, *mma, sharedMemory, 1));
+      if (!step && !a.backward && sharedMemoryLimit > sharedMemory)
+        step = keysPerStep(a, *mma, sharedMemoryLimit, asyncCopy ? 2 : 1,
+                           /*most=*/32);
       if (step)
         outline(a, *mma, warps, step, symbols);
     }

@@ -61,8 +61,11 @@ void mlir::aster::buildGPUBufferPipeline(OpPassManager &pm,
   // fusion pipeline (the CPU path's flash loop nest is not a GPU kernel).
   GPUAttentionKernelsOptions attention;
   attention.instruction = instruction;
-  // Within the static limit (its tiling is sized for it).
+  // Within the static limit (its tiling is sized for it), and up to the
+  // chip's opt-in maximum for head dimensions that fit no tiling there
+  // (256 on NVIDIA; dynamic shared memory).
   attention.sharedMemory = target.staticSharedMemoryBytes;
+  attention.sharedMemoryLimit = target.sharedMemoryBytes;
   attention.asyncCopy = target.vendor == GPUVendor::NVIDIA;
   pm.addPass(createGPUAttentionKernels(attention));
   // scatter_add by atomic adds rather than a one-hot contraction.

@@ -1,6 +1,7 @@
 // RUN: aster-opt %s --aster-gpu-attention-kernels=async-copy=true --split-input-file | FileCheck %s
 // RUN: aster-opt %s --aster-gpu-attention-kernels=instruction=mfma --split-input-file | FileCheck %s --check-prefix=MFMA
 // RUN: aster-opt %s --aster-gpu-attention-kernels=shared-memory=65536 --split-input-file | FileCheck %s --check-prefix=LDS64
+// RUN: aster-opt %s --aster-gpu-attention-kernels="async-copy=true shared-memory-limit=232448" --split-input-file | FileCheck %s --check-prefix=OPTIN
 // RUN: not aster-opt %s --aster-gpu-attention-kernels=instruction=wmma --split-input-file 2>&1 | FileCheck %s --check-prefix=BAD
 
 // Causal bf16 attention with grouped-query heads (4 query heads, 2 key and
@@ -217,19 +218,32 @@ func.func @masked(%q: tensor<2x4x40x32xbf16>, %k: tensor<2x2x40x32xbf16>, %v: te
 // 64 KB).
 // CHECK-LABEL: func.func @not_taken
 // CHECK-COUNT-4: aster.attention
+// CHECK: aster.attention_bwd
 // CHECK-NOT: call
 // LDS64-LABEL: func.func @not_taken
 // LDS64-COUNT-3: aster.attention
 // LDS64: call @not_taken_attention
 // LDS64-LABEL: func.func private @not_taken_attention
 // LDS64: memref<1x16x264xbf16, #gpu.address_space<workgroup>>
+// With sm_90's opt-in maximum (227 KB) as the limit, the head dimension
+// 256 forward takes 32 keys a step (at most, for registers' sake) in two
+// stages: 64 + 2 x 2 x 32 rows of 264 halves and the staging, 102 KB of
+// dynamic shared memory. The backward is not taken that way.
+// OPTIN-LABEL: func.func @not_taken
+// OPTIN-COUNT-3: aster.attention
+// OPTIN: call @not_taken_attention
+// OPTIN: aster.attention_bwd
+// OPTIN-LABEL: func.func private @not_taken_attention
+// OPTIN: workgroup(%{{.*}} : memref<64x264xbf16, #gpu.address_space<workgroup>>, %{{.*}} : memref<2x32x264xbf16, #gpu.address_space<workgroup>>, %{{.*}} : memref<2x32x264xbf16, #gpu.address_space<workgroup>>
 func.func @not_taken(%q: tensor<1x2x16x32xf32>, %m: tensor<1x1x16x16xf32>, %q2: tensor<1x2x16x24xbf16>, %q3: tensor<1x2x16x256xbf16>)
     -> (tensor<1x2x16x32xf32>, tensor<1x2x16x32xf32>, tensor<1x2x16x24xbf16>, tensor<1x2x16x256xbf16>) {
   %a = aster.attention %q, %q, %q : tensor<1x2x16x32xf32>, tensor<1x2x16x32xf32>, tensor<1x2x16x32xf32> -> tensor<1x2x16x32xf32>
   %b = aster.attention %q, %q, %q mask %m : tensor<1x2x16x32xf32>, tensor<1x2x16x32xf32>, tensor<1x2x16x32xf32>, tensor<1x1x16x16xf32> -> tensor<1x2x16x32xf32>
   %c = aster.attention %q2, %q2, %q2 causal : tensor<1x2x16x24xbf16>, tensor<1x2x16x24xbf16>, tensor<1x2x16x24xbf16> -> tensor<1x2x16x24xbf16>
   %d = aster.attention %q3, %q3, %q3 causal : tensor<1x2x16x256xbf16>, tensor<1x2x16x256xbf16>, tensor<1x2x16x256xbf16> -> tensor<1x2x16x256xbf16>
-  return %a, %b, %c, %d : tensor<1x2x16x32xf32>, tensor<1x2x16x32xf32>, tensor<1x2x16x24xbf16>, tensor<1x2x16x256xbf16>
+  %lse = arith.constant dense<0.0> : tensor<1x2x16xf32>
+  %dq, %dk, %dv = aster.attention_bwd %q3, %q3, %q3, %d, %lse, %q3 causal : tensor<1x2x16x256xbf16>, tensor<1x2x16x256xbf16>, tensor<1x2x16x256xbf16>, tensor<1x2x16x256xbf16>, tensor<1x2x16xf32>, tensor<1x2x16x256xbf16> -> tensor<1x2x16x256xbf16>, tensor<1x2x16x256xbf16>, tensor<1x2x16x256xbf16>
+  return %a, %b, %c, %dq : tensor<1x2x16x32xf32>, tensor<1x2x16x32xf32>, tensor<1x2x16x24xbf16>, tensor<1x2x16x256xbf16>
 }
 
 // BAD: aster-gpu-attention-kernels: instruction 'wmma' is not mma.sync, mfma, mma.sync-emulated or mfma-emulated
