@@ -287,8 +287,8 @@ def GPUMatmulKernels : Pass<"aster-gpu-matmul-kernels", "::mlir::ModuleOp"> {
     `mfma-emulated`, the same shapes and lanes as whole tiles per lane
     multiplied in loops, which `aster-gpu-emulate-blocks` runs on the CPU.
     With `warpgroup-mma` (sm_90a, with `async-copy` and an `mma.sync`
-    instruction), kernels whose A and B are both contiguous along K (K a
-    multiple of 8) take wgmma instead:
+    instruction), kernels whose A and B both copy in 16-byte chunks (along
+    K or along M / N) take wgmma instead:
     - a block of one or two warpgroups computes a 64 or 128 x BN tile
       (BN up to 128), each warp 16 rows of it;
     - per 64-wide slice of K the tiles are copied by cp.async into three
@@ -310,8 +310,9 @@ def GPUMatmulKernels : Pass<"aster-gpu-matmul-kernels", "::mlir::ModuleOp"> {
            "Tiles copied with cp.async (nvgpu.device_async_copy) through "
            "three stages, instead of through registers into two">,
     Option<"warpgroupMma", "warpgroup-mma", "bool", /*default=*/"false",
-           "sm_90a: matmuls whose operands are contiguous along K on "
-           "wgmma, from swizzled K-major tiles (needs async-copy)">
+           "sm_90a: matmuls whose operands copy in 16-byte chunks on "
+           "wgmma, from 128-byte swizzled K-major or MN-major tiles (needs "
+           "async-copy)">
   ];
   let dependentDialects = [
     "::mlir::gpu::GPUDialect", "::mlir::scf::SCFDialect",

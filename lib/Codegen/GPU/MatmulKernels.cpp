@@ -182,7 +182,8 @@ struct MatmulEmitter {
   OpBuilder &b;
   Location loc;
   /// The K slice of a step, the block's threads, and whether the tiles
-  /// are swizzled K-major (wgmma) rather than padded rows.
+  /// have the 128-byte swizzle (wgmma's, K-major or MN-major) rather than
+  /// padded rows.
   int64_t kStep = kTileK, threads = 0;
   bool swizzled = false;
   Value tid, lane, warp, warpRow, warpCol;
@@ -270,6 +271,7 @@ struct MatmulEmitter {
     Type element = cast<MemRefType>(operand.get().getType()).getElementType();
     int64_t vec = copy.vec;
     int64_t chunks = rows * kStep / vec;
+    assert(threads > 0 && "the block's threads are set before copies");
     for (int64_t first = 0; first < chunks; first += threads) {
       Value chunk = add(tid, c(first));
       Value guard;
@@ -299,19 +301,12 @@ struct MatmulEmitter {
       SmallVector<Value> indices =
           e.apply(op.getMatchingIndexingMap(&operand), ivs);
       SmallVector<Value> at = {stage};
-      if (swizzled && copy.transposed) {
-        Value block = arith::DivUIOp::create(b, loc, row,
-                                             c(kSwizzledRowElements));
-        Value within = arith::RemUIOp::create(b, loc, row,
-                                              c(kSwizzledRowElements));
-        at.append({block, kk, swizzledColumn(b, loc, kk, within)});
-      } else if (swizzled) {
-        at.append({row, swizzledColumn(b, loc, row, kk)});
-      } else if (copy.transposed) {
+      if (swizzled)
+        at.append(swizzledIndices(b, loc, row, kk, copy.transposed));
+      else if (copy.transposed)
         at.append({kk, row});
-      } else {
+      else
         at.append({row, kk});
-      }
       if (async && vec * element.getIntOrFloatBitWidth() == 128) {
         // 16 bytes, or none read and zeros written past K.
         OpBuilder::InsertionGuard g(b);
@@ -575,6 +570,8 @@ LogicalResult GPUMatmulKernelsPass::rewrite(func::FuncOp kernel,
   //   proxy fence, the barrier after it making the tiles visible to it.
   // - registers (two stages): step t loads step t + 1's slices before its
   //   multiplications and stores them into the other stage after them.
+  // The instructions themselves (emulated, the warpgroup tiling runs with
+  // whole tiles per lane).
   bool wgmma = warpgroup && !emulated;
   auto waitForCopies = [&](Value group, int64_t pending) {
     waitCopies(b, loc, group, pending);
@@ -630,15 +627,15 @@ LogicalResult GPUMatmulKernelsPass::rewrite(func::FuncOp kernel,
     SmallVector<Value> acc(kLoop.getRegionIterArgs());
     if (wgmma) {
       // This warp's warpgroup multiplies its 64 rows of the stage.
-      int64_t rowBytes = m.kStep * element.getIntOrFloatBitWidth() / 8;
+      int64_t swizzledRowBytes = m.kStep * element.getIntOrFloatBitWidth() / 8;
       Value warpgroupIndex = arith::DivUIOp::create(b, loc, m.warp, e.index(4));
-      Value aAddress = m.add(
-          swizzledBase,
-          m.add(m.mul(stage, e.index(bm * rowBytes)),
-                m.mul(warpgroupIndex, e.index(64 * rowBytes))));
-      Value bAddress =
-          m.add(swizzledBase, m.add(e.index(stages * bm * rowBytes),
-                                    m.mul(stage, e.index(bn * rowBytes))));
+      Value aAddress =
+          m.add(swizzledBase,
+                m.add(m.mul(stage, e.index(bm * swizzledRowBytes)),
+                      m.mul(warpgroupIndex, e.index(64 * swizzledRowBytes))));
+      Value bAddress = m.add(
+          swizzledBase, m.add(e.index(stages * bm * swizzledRowBytes),
+                              m.mul(stage, e.index(bn * swizzledRowBytes))));
       acc = warpgroupMultiply(b, loc, aAddress, copyA.transposed, bAddress,
                               copyB.transposed, acc, element);
     } else {

@@ -77,7 +77,7 @@ void mlir::aster::buildGPUBufferPipeline(OpPassManager &pm,
   // Strategies for kernel families, before the arenas (a strategy's
   // launch keeps its buffers live together).
   // Tensor-core matmuls: mma.sync on NVIDIA, wgmma where the chip has it
-  // (sm_90a) and the operands are K-major, MFMA on AMD.
+  // (sm_90a) and both operands copy in 16-byte chunks, MFMA on AMD.
   GPUMatmulKernelsOptions matmul;
   matmul.instruction = instruction;
   // cp.async (sm_80 and later) through three stages; AMD prefetches

@@ -82,19 +82,10 @@ public:
                  [&](OpBuilder &lb, ValueRange ivs, Value tile) -> Value {
       Value r = arith::AddIOp::create(lb, loc, row, ivs[0]);
       Value c = arith::AddIOp::create(lb, loc, col, ivs[1]);
-      SmallVector<Value> at;
-      if (swizzled && transposed) {
-        // [row / 64][k][row % 64], each k a swizzled row.
-        Value rows = arith::ConstantIndexOp::create(
-            lb, loc, aster::kSwizzledRowElements);
-        at = {arith::DivUIOp::create(lb, loc, r, rows), c,
-              aster::swizzledColumn(
-                  lb, loc, c, arith::RemUIOp::create(lb, loc, r, rows))};
-      } else if (swizzled) {
-        at = {r, aster::swizzledColumn(lb, loc, r, c)};
-      } else {
-        at = transposed ? SmallVector<Value>{c, r} : SmallVector<Value>{r, c};
-      }
+      SmallVector<Value> at =
+          swizzled     ? aster::swizzledIndices(lb, loc, r, c, transposed)
+          : transposed ? SmallVector<Value>{c, r}
+                       : SmallVector<Value>{r, c};
       Value v = memref::LoadOp::create(lb, loc, tiles, at);
       v = arith::ExtFOp::create(lb, loc, lb.getF32Type(), v);
       return vector::InsertOp::create(lb, loc, v, tile,
@@ -215,17 +206,26 @@ aster::createWarpVectorFragments(const MmaFragments &like, bool swizzled) {
       like.accumulatorIsA(), swizzled);
 }
 
-Value aster::swizzledColumn(OpBuilder &b, Location loc, Value row, Value col) {
+SmallVector<Value> aster::swizzledIndices(OpBuilder &b, Location loc,
+                                          Value mn, Value k, bool mnMajor) {
   auto index = [&](int64_t v) {
     return arith::ConstantIndexOp::create(b, loc, v);
   };
-  // 8 elements of 16 bits to a chunk.
-  Value chunk = arith::DivUIOp::create(b, loc, col, index(8));
-  Value within = arith::RemUIOp::create(b, loc, col, index(8));
-  chunk = arith::XOrIOp::create(
-      b, loc, chunk, arith::RemUIOp::create(b, loc, row, index(8)));
-  return arith::AddIOp::create(
-      b, loc, arith::MulIOp::create(b, loc, chunk, index(8)), within);
+  // Element `element` of swizzled row `row`: its chunk (8 elements of 16
+  // bits) XORed with the row's place in its 8-row atom.
+  auto swizzle = [&](Value row, Value element) -> Value {
+    Value chunk = arith::DivUIOp::create(b, loc, element, index(8));
+    Value within = arith::RemUIOp::create(b, loc, element, index(8));
+    chunk = arith::XOrIOp::create(
+        b, loc, chunk, arith::RemUIOp::create(b, loc, row, index(8)));
+    return arith::AddIOp::create(
+        b, loc, arith::MulIOp::create(b, loc, chunk, index(8)), within);
+  };
+  if (!mnMajor)
+    return {mn, swizzle(mn, k)};
+  Value rowElements = index(kSwizzledRowElements);
+  return {arith::DivUIOp::create(b, loc, mn, rowElements), k,
+          swizzle(k, arith::RemUIOp::create(b, loc, mn, rowElements))};
 }
 
 std::unique_ptr<aster::MmaFragments>

@@ -91,8 +91,10 @@ SmallVector<Value> aster::warpgroupMultiply(OpBuilder &b, Location loc,
   };
   // A [m][k] is PTX's row layout (no transpose), B [n][k] its column
   // layout; the MN-major tiles are the transposed ones.
-  NVVM::MMALayout layoutA = aMNMajor ? NVVM::MMALayout::col : NVVM::MMALayout::row;
-  NVVM::MMALayout layoutB = bMNMajor ? NVVM::MMALayout::row : NVVM::MMALayout::col;
+  NVVM::MMALayout layoutA =
+      aMNMajor ? NVVM::MMALayout::col : NVVM::MMALayout::row;
+  NVVM::MMALayout layoutB =
+      bMNMajor ? NVVM::MMALayout::row : NVVM::MMALayout::col;
   NVVM::WgmmaFenceAlignedOp::create(b, loc);
   for (int64_t k = 0; k < kSwizzledRowElements / 16; ++k)
     d = NVVM::WgmmaMmaAsyncOp::create(
@@ -118,5 +120,6 @@ SmallVector<Value> aster::warpgroupMultiply(OpBuilder &b, Location loc,
 void aster::fenceSharedForAsyncProxy(OpBuilder &b, Location loc) {
   NVVM::FenceProxyOp::create(
       b, loc, NVVM::ProxyKind::async_shared,
-      NVVM::SharedSpaceAttr::get(b.getContext(), NVVM::SharedSpace::shared_cta));
+      NVVM::SharedSpaceAttr::get(b.getContext(),
+                                 NVVM::SharedSpace::shared_cta));
 }

@@ -227,7 +227,7 @@ func.func @masked(%q: tensor<2x4x40x32xbf16>, %k: tensor<2x2x40x32xbf16>, %v: te
 // LDS64: memref<1x16x264xbf16, #gpu.address_space<workgroup>>
 // With sm_90's opt-in maximum (227 KB) as the limit, the head dimension
 // 256 forward takes 32 keys a step (at most, for registers' sake) in two
-// stages: 64 + 2 x 2 x 32 rows of 264 halves and the staging, 102 KB of
+// stages: 64 + 2 x 2 x 32 rows of 264 halves and the staging, 110,080 bytes of
 // dynamic shared memory. The backward is not taken that way.
 // OPTIN-LABEL: func.func @not_taken
 // OPTIN-COUNT-3: aster.attention

@@ -36,8 +36,17 @@
 // CHECK: scf.for {{.*}} -> (vector<4xf32>, vector<4xf32>, vector<4xf32>, vector<4xf32>, vector<4xf32>, vector<4xf32>, vector<4xf32>, vector<4xf32>, vector<4xf32>, vector<4xf32>, vector<4xf32>, vector<4xf32>, vector<4xf32>, vector<4xf32>, vector<4xf32>, vector<4xf32>) {
 // CHECK:   gpu.barrier
 // CHECK:   %[[GROUP:.*]] = nvgpu.device_async_create_group
+// The descriptors' fixed fields: swizzle mode 1 (bit 62), stride offset
+// 1024 >> 4 (bit 32), leading offset 1 (K-major A) or 8192 >> 4 (MN-major
+// B) at bit 16; the k-th slice 2 k (32 bytes) or 128 k (2048 bytes)
+// further.
+// CHECK-DAG: arith.constant 4611686293305360384 : i64
+// CHECK-DAG: arith.constant 4611686293338849280 : i64
 // CHECK:   nvvm.wgmma.fence.aligned
-// CHECK-COUNT-4: nvvm.wgmma.mma_async {{.*}}, <m = 64, n = 128, k = 16>, D[<f32>, <one>], A[<bf16>, <one>, <row>], B[<bf16>, <one>, <row>]
+// CHECK:   nvvm.wgmma.mma_async {{.*}}, <m = 64, n = 128, k = 16>, D[<f32>, <one>], A[<bf16>, <one>, <row>], B[<bf16>, <one>, <row>]
+// CHECK-DAG: arith.constant 2 : i64
+// CHECK-DAG: arith.constant 128 : i64
+// CHECK-COUNT-3: nvvm.wgmma.mma_async {{.*}}, <m = 64, n = 128, k = 16>, D[<f32>, <one>], A[<bf16>, <one>, <row>], B[<bf16>, <one>, <row>]
 // CHECK-NEXT: nvvm.wgmma.commit.group.sync.aligned
 // CHECK-NEXT: nvvm.wgmma.wait.group.sync.aligned 0
 // CHECK-NOT: gpu.barrier
@@ -140,6 +149,32 @@ func.func private @odd_k0(%x: memref<33x70xbf16>, %w: memref<70x45xbf16>, %y: me
   linalg.fill ins(%zero : f32) outs(%y : memref<33x45xf32>)
   linalg.generic {indexing_maps = [#a3, #b3, #c3], iterator_types = ["parallel", "parallel", "reduction"]}
       ins(%x, %w : memref<33x70xbf16>, memref<70x45xbf16>) outs(%y : memref<33x45xf32>) {
+  ^bb0(%p: bf16, %q: bf16, %o: f32):
+    %pe = arith.extf %p : bf16 to f32
+    %qe = arith.extf %q : bf16 to f32
+    %m = arith.mulf %pe, %qe : f32
+    %s = arith.addf %o, %m : f32
+    linalg.yield %s : f32
+  }
+  return
+}
+
+// -----
+
+// x^T @ w with x [k][m] (an MN-major A tile: [3][1][64][64], A transposed
+// in the instruction) and w [k][n] (MN-major B).
+// CHECK-LABEL: func.func private @grad_k0
+// CHECK: memref.view {{.*}} to memref<3x1x64x64xbf16, #gpu.address_space<workgroup>>
+// CHECK: memref.view {{.*}} to memref<3x1x64x64xbf16, #gpu.address_space<workgroup>>
+// CHECK-COUNT-4: nvvm.wgmma.mma_async {{.*}}, <m = 64, n = 64, k = 16>, D[<f32>, <one>], A[<bf16>, <one>, <col>], B[<bf16>, <one>, <row>]
+#a4 = affine_map<(m, n, k) -> (k, m)>
+#b4 = affine_map<(m, n, k) -> (k, n)>
+#c4 = affine_map<(m, n, k) -> (m, n)>
+func.func private @grad_k0(%x: memref<96x40xbf16>, %d: memref<96x56xbf16>, %g: memref<40x56xf32>) attributes {aster.kernel = "matmul"} {
+  %zero = arith.constant 0.0 : f32
+  linalg.fill ins(%zero : f32) outs(%g : memref<40x56xf32>)
+  linalg.generic {indexing_maps = [#a4, #b4, #c4], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%x, %d : memref<96x40xbf16>, memref<96x56xbf16>) outs(%g : memref<40x56xf32>) {
   ^bb0(%p: bf16, %q: bf16, %o: f32):
     %pe = arith.extf %p : bf16 to f32
     %qe = arith.extf %q : bf16 to f32

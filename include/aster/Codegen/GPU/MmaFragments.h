@@ -108,8 +108,11 @@ std::unique_ptr<MmaFragments> createFragmentsByName(StringRef instruction);
 /// are [m][k] (a row per m); MN-major ones [m / 64][k][m % 64] (a row per
 /// k and 64 m).
 constexpr int64_t kSwizzledRowElements = 64;
-/// The column at which element `col` of row `row` sits (index values).
-Value swizzledColumn(OpBuilder &b, Location loc, Value row, Value col);
+/// Where element (mn, k) of a stage's swizzled tile sits (index values):
+/// [mn][k'] K-major, [mn / 64][k][mn'] MN-major, the primed index with its
+/// chunk XORed with the row's.
+SmallVector<Value> swizzledIndices(OpBuilder &b, Location loc, Value mn,
+                                   Value k, bool mnMajor);
 
 /// NVIDIA wgmma (sm_90a, lib/Codegen/NVIDIA/Wgmma.cpp): the warpgroup's
 /// 64 x n accumulator += A (64 x kSwizzledRowElements at shared address
