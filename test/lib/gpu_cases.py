@@ -70,6 +70,11 @@ def op_cases(rng):
         ("matmul bf16 blocks", [x(130, 160, elem="bf16"), x(160, 136, elem="bf16")],
          "  %y = aster.matmul %a0, %a1 : tensor<130x160xbf16>, tensor<160x136xbf16> -> tensor<130x136xbf16>",
          [("y", (130, 136), "bf16")]),
+        # K = 352: six 64-wide steps on sm_90, so its four wgmma stages
+        # (copies two steps ahead) are each reused.
+        ("matmul bf16 long k", [x(70, 352, elem="bf16"), x(352, 72, elem="bf16")],
+         "  %y = aster.matmul %a0, %a1 : tensor<70x352xbf16>, tensor<352x72xbf16> -> tensor<70x72xbf16>",
+         [("y", (70, 72), "bf16")]),
         # Flash attention on tensor cores (aster-gpu-attention-kernels):
         # causal with grouped-query heads and the log-sum-exp, several
         # query blocks and a partial one, keys and queries of different

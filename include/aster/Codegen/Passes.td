@@ -291,13 +291,15 @@ def GPUMatmulKernels : Pass<"aster-gpu-matmul-kernels", "::mlir::ModuleOp"> {
     K or along M / N) take wgmma instead:
     - a block of one or two warpgroups computes a 64 or 128 x BN tile
       (BN up to 128), each warp 16 rows of it;
-    - per 64-wide slice of K the tiles are copied by cp.async into three
-      stages, K-major with the 128-byte swizzle (a 16-byte chunk c of row
-      r at chunk c ^ (r % 8), 1024-byte aligned), waited for, fenced for
-      the async proxy (`fence.proxy.async.shared::cta`), then a barrier;
+    - per 64-wide slice of K the tiles are copied by cp.async, two steps
+      ahead, into four stages, K-major or MN-major with the 128-byte
+      swizzle (a 16-byte chunk c of row r at chunk c ^ (r % 8), 1024-byte
+      aligned), waited for, fenced for the async proxy
+      (`fence.proxy.async.shared::cta`), then a barrier;
     - each warpgroup multiplies its 64 rows by four
       `wgmma.mma_async.m64nBNk16` from matrix descriptors of the stage,
-      waited for before the next step;
+      one group per step, and waits for the previous step's group (one
+      stays in flight; the fourth stage keeps its tiles until it is done);
     - the epilogue as above, the staging in the tiles' memory.
     With `mma.sync-emulated` the same tiles, copies and epilogue run with
     whole tiles per lane that read the swizzled layout.

@@ -31,9 +31,10 @@
 // and all BN columns), K steps of 64, the tiles in the 128-byte swizzled
 // layout wgmma's descriptors read (K-major or MN-major, whichever axis is
 // contiguous in memory), one buffer aligned to 1024 bytes at run time
-// that also holds the staging once the K loop is done. The accumulators
-// are mma.sync's n8 tiles (wgmma's per-warp layout), so the epilogue is
-// the same. docs/decisions.md has the reasons.
+// that also holds the staging once the K loop is done, four stages (a
+// step's wgmma group stays in flight across the next step). The
+// accumulators are mma.sync's n8 tiles (wgmma's per-warp layout), so the
+// epilogue is the same. docs/decisions.md has the reasons.
 //
 //===----------------------------------------------------------------------===//
 
@@ -499,8 +500,10 @@ LogicalResult GPUMatmulKernelsPass::rewrite(func::FuncOp kernel,
   auto workgroup = gpu::AddressSpaceAttr::get(b.getContext(),
                                               gpu::AddressSpace::Workgroup);
   // Stages of tiles: the copy of a later K slice is under way while the
-  // warps multiply the current one.
-  int64_t stages = asyncCopy ? kAsyncStages : 2;
+  // warps multiply the current one. wgmma keeps a step's instructions in
+  // flight during the next step, so the stage they read is rewritten a
+  // step later: one stage more.
+  int64_t stages = asyncCopy ? kAsyncStages + (warpgroup ? 1 : 0) : 2;
   MemRefType tilesAType = m.tileType(copyA, stages, bm, element, workgroup);
   MemRefType tilesBType = m.tileType(copyB, stages, bn, element, workgroup);
   // Staging: one instruction row per warp, rows padded by 4 floats.
@@ -559,15 +562,16 @@ LogicalResult GPUMatmulKernelsPass::rewrite(func::FuncOp kernel,
 
   // The K loop over `stages` buffers, the accumulators carried in
   // registers, one barrier per step. Step t multiplies stage t % stages.
-  // - cp.async: steps 0 .. stages-2 are copied before the loop, one group
-  //   each; step t starts step t + stages - 1's copy into the stage step
-  //   t - 1 read (every warp is past the barrier, so done with it) and,
-  //   after its multiplications, waits until at most stages - 2 groups
-  //   are in flight: step t + 1's copies have landed. A copy past the last
-  //   step reads nothing and writes zeros to a stage no step reads again,
-  //   so every step commits one group and the count holds. wgmma reads
-  //   the stages through the async proxy: each wait is followed by a
-  //   proxy fence, the barrier after it making the tiles visible to it.
+  // - cp.async: steps 0 and 1 are copied before the loop, one group
+  //   each; step t starts step t + 2's copy into the stage step t - 1
+  //   (t - 2 with wgmma) read (every warp is past the barrier, so done
+  //   with it) and, after its multiplications, waits until at most one
+  //   group is in flight: step t + 1's copies have landed. A copy past the
+  //   last step reads nothing and writes zeros to a stage no step reads
+  //   again, so every step commits one group and the count holds. wgmma
+  //   reads the stages through the async proxy: each wait is followed by a
+  //   proxy fence, the barrier after it making the tiles visible to it;
+  //   each step waits for the previous step's wgmma group, not its own.
   // - registers (two stages): step t loads step t + 1's slices before its
   //   multiplications and stores them into the other stage after them.
   // The instructions themselves (emulated, the warpgroup tiling runs with
@@ -593,7 +597,7 @@ LogicalResult GPUMatmulKernelsPass::rewrite(func::FuncOp kernel,
     m.finishCopies(pendingA, tilesA);
     m.finishCopies(pendingB, tilesB);
   };
-  int64_t prefetched = asyncCopy ? stages - 1 : 1;
+  int64_t prefetched = asyncCopy ? kAsyncStages - 1 : 1;
   for (int64_t s = 0; s < prefetched; ++s) {
     SmallVector<MatmulEmitter::Pending> pendingA, pendingB;
     startCopies(e.index(s), e.index(s), pendingA, pendingB);
@@ -602,7 +606,7 @@ LogicalResult GPUMatmulKernelsPass::rewrite(func::FuncOp kernel,
       continue;
     Value group = commitCopies(b, loc);
     if (s == prefetched - 1)
-      waitForCopies(group, stages - 2);
+      waitForCopies(group, prefetched - 1);
   }
   // The emulation of wgmma: whole tiles per lane read from the swizzled
   // stages.
@@ -638,6 +642,7 @@ LogicalResult GPUMatmulKernelsPass::rewrite(func::FuncOp kernel,
                               m.mul(stage, e.index(bn * swizzledRowBytes))));
       acc = warpgroupMultiply(b, loc, aAddress, copyA.transposed, bAddress,
                               copyB.transposed, acc, element);
+      waitForWarpgroupMma(b, loc, /*pending=*/1);
     } else {
       Value stageA = stageOf(b, loc, tilesA, stage);
       Value stageB = stageOf(b, loc, tilesB, stage);
@@ -658,16 +663,19 @@ LogicalResult GPUMatmulKernelsPass::rewrite(func::FuncOp kernel,
       }
     }
     finishCopies(pendingA, pendingB);
-    // Step t + 1's copies: all groups but the stages - 2 latest.
+    // Step t + 1's copies: all groups but the latest.
     if (asyncCopy)
-      waitForCopies(group, stages - 2);
+      waitForCopies(group, prefetched - 1);
     scf::YieldOp::create(b, loc, acc);
   }
   // The copies past the last step (into stages no one reads) end before
   // the block does.
   if (asyncCopy)
     waitCopies(b, loc, commitCopies(b, loc), 0);
-  // The staging over the tiles: every warp done with them.
+  // The last step's wgmma, and the staging over the tiles: every warp done
+  // with them.
+  if (wgmma)
+    waitForWarpgroupMma(b, loc, /*pending=*/0);
   if (warpgroup)
     gpu::BarrierOp::create(b, loc);
   // The epilogue, one instruction row of the warp's tile at a time.

@@ -104,7 +104,6 @@ SmallVector<Value> aster::warpgroupMultiply(OpBuilder &b, Location loc,
         NVVM::WGMMAScaleIn::one, NVVM::WGMMAScaleIn::one, layoutA, layoutB,
         /*satfinite=*/nullptr);
   NVVM::WgmmaGroupSyncAlignedOp::create(b, loc);
-  NVVM::WgmmaWaitGroupSyncOp::create(b, loc, b.getI64IntegerAttr(0));
   SmallVector<Value> out;
   auto vecType = VectorType::get({4}, f32);
   for (int64_t j = 0; j < int64_t(accs.size()); ++j) {
@@ -115,6 +114,10 @@ SmallVector<Value> aster::warpgroupMultiply(OpBuilder &b, Location loc,
     out.push_back(vector::FromElementsOp::create(b, loc, vecType, elements));
   }
   return out;
+}
+
+void aster::waitForWarpgroupMma(OpBuilder &b, Location loc, int64_t pending) {
+  NVVM::WgmmaWaitGroupSyncOp::create(b, loc, b.getI64IntegerAttr(pending));
 }
 
 void aster::fenceSharedForAsyncProxy(OpBuilder &b, Location loc) {

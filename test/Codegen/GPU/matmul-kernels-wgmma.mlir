@@ -4,30 +4,32 @@
 // sm_90a's wgmma. x @ w + bias: x is [m][k] (a K-major A tile), w [k][n]
 // (an MN-major B tile). M = 200: two warpgroups (256 threads), 128 rows a
 // block (2 blocks); N = 96 in one 128-wide block. One buffer of
-// 1024 + 3 x (128 + 128) x 64 x 2 bytes, 1024-byte aligned at run time,
-// holds the three A stages ([3][128][64]), the three B stages ([3][2][64]
+// 1024 + 4 x (128 + 128) x 64 x 2 bytes, 1024-byte aligned at run time,
+// holds the four A stages ([4][128][64]), the four B stages ([4][2][64]
 // [64]: two 64-wide blocks of n, a row per k) and, after the K loop, the
-// epilogue's staging. Copies put 16-byte chunk c of row r at chunk
-// c ^ (r % 8). Each wait for copies is followed by the async-proxy fence;
-// each warpgroup multiplies its 64 rows of the stage with four
-// m64n128k16 wgmma from descriptors (A not transposed, B transposed),
-// committed and waited for; the accumulator is carried as the mma.sync
-// layout's 16 vector<4xf32> per lane.
+// epilogue's staging. Copies (two steps ahead) put 16-byte chunk c of row
+// r at chunk c ^ (r % 8). Each wait for copies is followed by the
+// async-proxy fence; each warpgroup multiplies its 64 rows of the stage
+// with four m64n128k16 wgmma from descriptors (A not transposed, B
+// transposed), committed, and waits for the previous step's group (one
+// stays in flight; the fourth stage keeps its tiles until it is done); the
+// accumulator is carried as the mma.sync layout's 16 vector<4xf32> per
+// lane.
 // CHECK-LABEL: func.func private @linear_k0
 // CHECK: %[[C256:.*]] = arith.constant 256 : index
-// CHECK-NEXT: gpu.launch {{.*}} threads({{.*}}) in (%{{.*}} = %[[C256]], {{.*}} workgroup(%[[RAW:.*]] : memref<99328xi8, #gpu.address_space<workgroup>>)
+// CHECK-NEXT: gpu.launch {{.*}} threads({{.*}}) in (%{{.*}} = %[[C256]], {{.*}} workgroup(%[[RAW:.*]] : memref<132096xi8, #gpu.address_space<workgroup>>)
 // CHECK: %[[PTR:.*]] = memref.extract_aligned_pointer_as_index %[[RAW]]
 // CHECK: %[[C1024:.*]] = arith.constant 1024 : index
 // CHECK: %[[GAP:.*]] = arith.subi %[[C1024]], %[[PTR]]
 // CHECK: %[[C1023:.*]] = arith.constant 1023 : index
 // CHECK: %[[SHIFT:.*]] = arith.andi %[[GAP]], %[[C1023]]
-// CHECK: %[[A:.*]] = memref.view %[[RAW]][%[[SHIFT]]][] : memref<99328xi8, #gpu.address_space<workgroup>> to memref<3x128x64xbf16, #gpu.address_space<workgroup>>
-// CHECK: %[[B:.*]] = memref.view %[[RAW]][%{{.*}}][] : memref<99328xi8, #gpu.address_space<workgroup>> to memref<3x2x64x64xbf16, #gpu.address_space<workgroup>>
-// CHECK: %[[S:.*]] = memref.view %[[RAW]][%[[SHIFT]]][] : memref<99328xi8, #gpu.address_space<workgroup>> to memref<8x16x132xf32, #gpu.address_space<workgroup>>
+// CHECK: %[[A:.*]] = memref.view %[[RAW]][%[[SHIFT]]][] : memref<132096xi8, #gpu.address_space<workgroup>> to memref<4x128x64xbf16, #gpu.address_space<workgroup>>
+// CHECK: %[[B:.*]] = memref.view %[[RAW]][%{{.*}}][] : memref<132096xi8, #gpu.address_space<workgroup>> to memref<4x2x64x64xbf16, #gpu.address_space<workgroup>>
+// CHECK: %[[S:.*]] = memref.view %[[RAW]][%[[SHIFT]]][] : memref<132096xi8, #gpu.address_space<workgroup>> to memref<8x16x132xf32, #gpu.address_space<workgroup>>
 // CHECK: arith.xori
-// CHECK: nvgpu.device_async_copy %{{.*}}, %[[A]][%{{.*}}], 8, %{{.*}} {bypassL1} : memref<200x64xbf16> to memref<3x128x64xbf16, #gpu.address_space<workgroup>>
+// CHECK: nvgpu.device_async_copy %{{.*}}, %[[A]][%{{.*}}], 8, %{{.*}} {bypassL1} : memref<200x64xbf16> to memref<4x128x64xbf16, #gpu.address_space<workgroup>>
 // CHECK: arith.xori
-// CHECK: nvgpu.device_async_copy %{{.*}}, %[[B]][%{{.*}}], 8, %{{.*}} {bypassL1} : memref<64x96xbf16> to memref<3x2x64x64xbf16, #gpu.address_space<workgroup>>
+// CHECK: nvgpu.device_async_copy %{{.*}}, %[[B]][%{{.*}}], 8, %{{.*}} {bypassL1} : memref<64x96xbf16> to memref<4x2x64x64xbf16, #gpu.address_space<workgroup>>
 // CHECK: nvgpu.device_async_create_group
 // CHECK-NOT: nvgpu.device_async_wait
 // CHECK: %[[FIRST:.*]] = nvgpu.device_async_create_group
@@ -48,13 +50,15 @@
 // CHECK-DAG: arith.constant 128 : i64
 // CHECK-COUNT-3: nvvm.wgmma.mma_async {{.*}}, <m = 64, n = 128, k = 16>, D[<f32>, <one>], A[<bf16>, <one>, <row>], B[<bf16>, <one>, <row>]
 // CHECK-NEXT: nvvm.wgmma.commit.group.sync.aligned
-// CHECK-NEXT: nvvm.wgmma.wait.group.sync.aligned 0
+// CHECK:   nvvm.wgmma.wait.group.sync.aligned 1
 // CHECK-NOT: gpu.barrier
 // CHECK:   nvgpu.device_async_wait %[[GROUP]] {numGroups = 1 : i32}
 // CHECK-NEXT: nvvm.fence.proxy
 // CHECK-NEXT: scf.yield
-// The staging is over the stages: every warpgroup done with them first.
+// The last group, and the staging is over the stages: every warpgroup done
+// with them first.
 // CHECK: nvgpu.device_async_wait %{{.*}} {numGroups = 0 : i32}
+// CHECK-NEXT: nvvm.wgmma.wait.group.sync.aligned 0
 // CHECK-NEXT: gpu.barrier
 // CHECK: vector.store %{{.*}}, %[[S]]
 // CHECK: memref.store %{{.*}}, %{{.*}} : memref<200x96xbf16>
@@ -63,7 +67,7 @@
 // Emulated: the same tiles and copies, whole tiles per lane read through
 // the swizzle; no wgmma, no fence.
 // EMU-LABEL: func.func private @linear_k0
-// EMU: workgroup(%{{.*}} : memref<99328xi8, #gpu.address_space<workgroup>>)
+// EMU: workgroup(%{{.*}} : memref<132096xi8, #gpu.address_space<workgroup>>)
 // EMU-NOT: nvvm.
 // EMU: scf.for
 // EMU: arith.xori
@@ -106,12 +110,12 @@ func.func private @linear_k0(%x: memref<200x64xbf16>, %w: memref<64x96xbf16>, %b
 // x @ w^T with w [n][k] (a K-major B tile), f16, M = 40: one warpgroup
 // (128 threads, 64 rows a block); N = 24 rounded up to 32 columns
 // (m64n32k16, not transposed); K = 136 in three steps of 64, the last
-// partial (its chunks past K zero-filled).
+// partial (its chunks past K zero-filled); four stages of 64 + 32 rows.
 // CHECK-LABEL: func.func private @attn_scores_k0
 // CHECK: %[[C128:.*]] = arith.constant 128 : index
-// CHECK-NEXT: gpu.launch {{.*}} threads({{.*}}) in (%{{.*}} = %[[C128]], {{.*}} workgroup(%{{.*}} : memref<37888xi8, #gpu.address_space<workgroup>>)
-// CHECK: memref.view {{.*}} to memref<3x64x64xf16, #gpu.address_space<workgroup>>
-// CHECK: memref.view {{.*}} to memref<3x32x64xf16, #gpu.address_space<workgroup>>
+// CHECK-NEXT: gpu.launch {{.*}} threads({{.*}}) in (%{{.*}} = %[[C128]], {{.*}} workgroup(%{{.*}} : memref<50176xi8, #gpu.address_space<workgroup>>)
+// CHECK: memref.view {{.*}} to memref<4x64x64xf16, #gpu.address_space<workgroup>>
+// CHECK: memref.view {{.*}} to memref<4x32x64xf16, #gpu.address_space<workgroup>>
 // CHECK-COUNT-4: nvvm.wgmma.mma_async {{.*}}, <m = 64, n = 32, k = 16>, D[<f32>, <one>], A[<f16>, <one>, <row>], B[<f16>, <one>, <col>]
 #a2 = affine_map<(m, n, k) -> (m, k)>
 #b2 = affine_map<(m, n, k) -> (n, k)>
@@ -161,11 +165,11 @@ func.func private @odd_k0(%x: memref<33x70xbf16>, %w: memref<70x45xbf16>, %y: me
 
 // -----
 
-// x^T @ w with x [k][m] (an MN-major A tile: [3][1][64][64], A transposed
+// x^T @ w with x [k][m] (an MN-major A tile: [4][1][64][64], A transposed
 // in the instruction) and w [k][n] (MN-major B).
 // CHECK-LABEL: func.func private @grad_k0
-// CHECK: memref.view {{.*}} to memref<3x1x64x64xbf16, #gpu.address_space<workgroup>>
-// CHECK: memref.view {{.*}} to memref<3x1x64x64xbf16, #gpu.address_space<workgroup>>
+// CHECK: memref.view {{.*}} to memref<4x1x64x64xbf16, #gpu.address_space<workgroup>>
+// CHECK: memref.view {{.*}} to memref<4x1x64x64xbf16, #gpu.address_space<workgroup>>
 // CHECK-COUNT-4: nvvm.wgmma.mma_async {{.*}}, <m = 64, n = 64, k = 16>, D[<f32>, <one>], A[<bf16>, <one>, <col>], B[<bf16>, <one>, <row>]
 #a4 = affine_map<(m, n, k) -> (k, m)>
 #b4 = affine_map<(m, n, k) -> (k, n)>

@@ -120,11 +120,15 @@ SmallVector<Value> swizzledIndices(OpBuilder &b, Location loc, Value mn,
 /// swizzled tiles of `element` (bf16 or f16), each K-major or MN-major.
 /// `accs` are this warp's 16 rows as n / 8 mma.sync accumulators
 /// (vector<4xf32>, the m16n8 layout, which is wgmma's per warp); returns
-/// them updated, the instructions complete (wgmma.wait_group 0).
+/// them updated, the instructions committed as one group but in flight:
+/// nothing but a later warpgroupMultiply may touch them (or the tiles)
+/// before waitForWarpgroupMma says the group is done.
 SmallVector<Value> warpgroupMultiply(OpBuilder &b, Location loc,
                                      Value aAddress, bool aMNMajor,
                                      Value bAddress, bool bMNMajor,
                                      ValueRange accs, Type element);
+/// wgmma.wait_group: until at most `pending` groups are in flight.
+void waitForWarpgroupMma(OpBuilder &b, Location loc, int64_t pending);
 /// fence.proxy.async.shared::cta: this thread's writes to shared memory
 /// (stores, cp.async once waited for) made visible to the async proxy
 /// wgmma reads through; a barrier after it extends that to the block.
