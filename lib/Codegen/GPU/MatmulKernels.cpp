@@ -510,6 +510,9 @@ LogicalResult GPUMatmulKernelsPass::rewrite(func::FuncOp kernel,
   auto stagingType = MemRefType::get({warps, tm, stripWidth + 4},
                                      b.getF32Type(), nullptr, workgroup);
   Value tilesA, tilesB, staging, swizzledBase;
+  // wgmma's descriptors: the B tiles' offset from the A tiles, a stage of
+  // each, in bytes (the views' layout).
+  int64_t offsetB = 0, stageBytesA = 0, stageBytesB = 0;
   if (warpgroup) {
     // One buffer, 1024-byte aligned at run time (the swizzle's atoms): the
     // A then the B stages, the epilogue's staging over them once the K
@@ -531,7 +534,10 @@ LogicalResult GPUMatmulKernelsPass::rewrite(func::FuncOp kernel,
       return memref::ViewOp::create(b, loc, type, raw, offset, ValueRange{});
     };
     tilesA = view(tilesAType, shift);
-    tilesB = view(tilesBType, m.add(shift, e.index(bytes(tilesAType))));
+    offsetB = bytes(tilesAType);
+    stageBytesA = offsetB / stages;
+    stageBytesB = bytes(tilesBType) / stages;
+    tilesB = view(tilesBType, m.add(shift, e.index(offsetB)));
     staging = view(stagingType, shift);
   } else {
     tilesA = launch.op.addWorkgroupAttribution(tilesAType, loc);
@@ -631,15 +637,14 @@ LogicalResult GPUMatmulKernelsPass::rewrite(func::FuncOp kernel,
     SmallVector<Value> acc(kLoop.getRegionIterArgs());
     if (wgmma) {
       // This warp's warpgroup multiplies its 64 rows of the stage.
-      int64_t swizzledRowBytes = m.kStep * element.getIntOrFloatBitWidth() / 8;
       Value warpgroupIndex = arith::DivUIOp::create(b, loc, m.warp, e.index(4));
       Value aAddress =
           m.add(swizzledBase,
-                m.add(m.mul(stage, e.index(bm * swizzledRowBytes)),
-                      m.mul(warpgroupIndex, e.index(64 * swizzledRowBytes))));
-      Value bAddress = m.add(
-          swizzledBase, m.add(e.index(stages * bm * swizzledRowBytes),
-                              m.mul(stage, e.index(bn * swizzledRowBytes))));
+                m.add(m.mul(stage, e.index(stageBytesA)),
+                      m.mul(warpgroupIndex, e.index(stageBytesA / bm * 64))));
+      Value bAddress =
+          m.add(swizzledBase,
+                m.add(e.index(offsetB), m.mul(stage, e.index(stageBytesB))));
       acc = warpgroupMultiply(b, loc, aAddress, copyA.transposed, bAddress,
                               copyB.transposed, acc, element);
       waitForWarpgroupMma(b, loc, /*pending=*/1);
