@@ -340,11 +340,13 @@ def GPUAttentionKernels : Pass<"aster-gpu-attention-kernels", "::mlir::ModuleOp"
     - a block per (batch, head, 64 query rows), four warps of 16 rows;
       heavy causal blocks (late query rows) are launched first;
     - the block's query rows are copied to shared memory once and each
-      warp keeps its query fragments in registers;
+      warp keeps its query fragments in registers (where they and its
+      output accumulators take at most 128 registers a lane; past that,
+      at head dimension 256, each step reads them from shared memory);
     - per block of BK keys (64, 32 or 16: the largest that fits in
       `shared-memory` bytes; for head dimensions such as 256 that fit none,
-      the largest within `shared-memory-limit`, stages counted, in the
-      forward only), keys and
+      the largest of at most 32 within `shared-memory-limit`, stages
+      counted), keys and
       values are copied to shared memory
       with 16-byte accesses (rows past the sequence as zeros), each warp
       multiplies its scores S = Q K^T on tensor cores and runs the online
@@ -371,8 +373,14 @@ def GPUAttentionKernels : Pass<"aster-gpu-attention-kernels", "::mlir::ModuleOp"
     - dK and dV: a block per (batch, key and value head, key rows),
       looping over the group's query heads and the query rows that see
       the keys; S^T = K Q^T, P^T, dV += P^T dO, dP^T = V dO^T, dS^T and
-      dK += dS^T Q, dK and dV in registers.
-    Four warps of 16 rows per block, or two where four do not fit.
+      dK += dS^T Q, dK and dV in registers. Where the two 16 x D
+      accumulators would take more than 128 registers a lane (D = 256 on
+      NVIDIA), two warps share each 16 keys, each computing their whole
+      S^T and dP^T and its half of the columns of dK and dV.
+    Four warps of 16 rows per block, or two where four do not fit; steps
+    of 64, 32 or 16 rows of the other side (at most 16 for head
+    dimensions that fit none in `shared-memory`, within
+    `shared-memory-limit`).
     Grouped-query heads read key and value head `h / (Hq / Hkv)`; causal
     attention is top-left aligned and stops at the block's last key. A
     mask (any shape that broadcasts to [B, Hq, Sq, Skv]) is read where
@@ -390,7 +398,7 @@ def GPUAttentionKernels : Pass<"aster-gpu-attention-kernels", "::mlir::ModuleOp"
            "top)">,
     Option<"sharedMemoryLimit", "shared-memory-limit", "int64_t", "0",
            "The most shared memory a block may have (the chip's opt-in "
-           "maximum): a forward whose head dimension fits no tiling in "
+           "maximum): attention whose head dimension fits no tiling in "
            "shared-memory takes the largest within it, every stage counted "
            "(0: none beyond shared-memory)">,
     Option<"asyncCopy", "async-copy", "bool", /*default=*/"false",

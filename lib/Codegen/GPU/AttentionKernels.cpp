@@ -165,45 +165,74 @@ int64_t keysPerStep(const Attention &a, const MmaFragments &mma, int64_t limit,
   return 0;
 }
 
-/// Shared memory of a backward block of `rows` rows (of queries for dQ, of
-/// keys for dK and dV) stepping over `other` rows of the other side: the
+/// The parts the dK/dV launch splits the head dimensions into, one warp
+/// each per 16 keys: two 16 x D accumulators (dK and dV) a warp take
+/// (D + Dv) tileM / lanes registers a lane, and past 128 (D = 256 on
+/// NVIDIA) they would live in local memory. Each part's warp recomputes
+/// its keys' whole S^T and dP^T (1.5 times the multiplications at two
+/// parts) and keeps only its columns of dK and dV.
+int64_t headSplit(const Attention &a, const MmaFragments &mma) {
+  int64_t registers =
+      (a.depth + a.valueDepth) * mma.tileM() / mma.warpLanes();
+  int64_t split = llvm::PowerOf2Ceil(std::max<int64_t>(1, registers / 128));
+  while (split > 1 && (a.depth % (split * mma.tileN()) != 0 ||
+                       a.valueDepth % (split * mma.tileN()) != 0))
+    split /= 2;
+  return split;
+}
+
+/// Shared memory of a backward block of `warps` warps of rows (of queries
+/// for dQ, of keys for dK and dV; `split` warps per row for dK and dV)
+/// stepping over `other` rows of the other side in `stages` stages: the
 /// query, dO, key and value tiles in the input type, the P / dS tile where
 /// they cannot stay in registers, the f32 staging of the outputs and two
 /// f32 per row (log-sum-exp and D) on both sides.
 int64_t backwardBytes(const Attention &a, const MmaFragments &mma,
-                      int64_t warps, int64_t other) {
-  int64_t rows = warps * mma.tileM();
-  int64_t halves = (rows + other) * (a.depth + kPad + a.valueDepth + kPad);
+                      int64_t warps, int64_t other, int64_t stages = 1,
+                      int64_t split = 1) {
+  int64_t rows = warps * mma.tileM(), warpRows = split * rows;
+  int64_t halves =
+      (rows + stages * other) * (a.depth + kPad + a.valueDepth + kPad);
   if (!mma.accumulatorIsA())
-    halves += rows * (other + kPad);
-  return 2 * halves + 4 * (rows * (other + 2) + 2 * (rows + other));
+    halves += warpRows * (other + kPad);
+  return 2 * halves +
+         4 * (warpRows * (other + 2) + 2 * (rows + stages * other));
 }
 
-/// The backward's warps per block and rows per step: four warps if they
-/// fit, else two; the largest step of 64, 32 and 16 that fits.
+/// The backward's warps of rows per block and rows per step: four warps if
+/// they fit, else two; the largest step of 64, 32 and 16 up to `most` that
+/// fits.
 std::pair<int64_t, int64_t> backwardTiling(const Attention &a,
                                            const MmaFragments &mma,
-                                           int64_t limit) {
+                                           int64_t limit, int64_t stages = 1,
+                                           int64_t split = 1,
+                                           int64_t most = 64) {
   for (int64_t warps : {4, 2})
     for (int64_t step : {64, 32, 16})
-      if (step % mma.tileN() == 0 && step % mma.tileK() == 0 &&
-          backwardBytes(a, mma, warps, step) <= limit)
+      if (step <= most && step % mma.tileN() == 0 &&
+          step % mma.tileK() == 0 &&
+          backwardBytes(a, mma, warps, step, stages, split) <= limit)
         return {warps, step};
   return {0, 0};
 }
 
 /// The pieces of one launch's emission.
 struct FlashEmitter {
-  /// `warps` per block, `bk` rows of the other side per step.
+  /// `warps` per block, `bk` rows of the other side per step, `split`
+  /// warps per tileM rows (each a part of the head dimensions: headSplit).
   FlashEmitter(const Attention &a, const MmaFragments &mma, int64_t warps,
-               int64_t bk, OpBuilder &b, Location loc)
-      : a(a), mma(mma), warps(warps), bk(bk), b(b), loc(loc) {}
+               int64_t bk, OpBuilder &b, Location loc, int64_t split = 1)
+      : a(a), mma(mma), warps(warps), bk(bk), split(split), b(b), loc(loc) {}
   const Attention &a;
   const MmaFragments &mma;
-  int64_t warps, bk;
+  int64_t warps, bk, split;
   OpBuilder &b;
   Location loc;
-  Value tid, lane, warp, warpRow, batchIdx, head, kvHead, qStart;
+  /// The warp's first row of the block's tiles (its warps' rows / split),
+  /// its part of the head dimensions (null without a split) and its first
+  /// row of the P tile (its own, split or not).
+  Value tid, lane, warp, warpRow, part, operandRow;
+  Value batchIdx, head, kvHead, qStart;
   /// The additive mask (a buffer broadcasting to [batch, heads, sq, skv]),
   /// or null.
   Value mask;
@@ -276,15 +305,20 @@ struct FlashEmitter {
     }
   }
 
-  /// A launch of `blocks` blocks of `warps` warps; tid, lane, warp and
-  /// warpRow set.
+  /// A launch of `blocks` blocks of `warps` warps; tid, lane, warp,
+  /// warpRow, part and operandRow set.
   void begin(int64_t blocks) {
     threads = warps * mma.warpLanes();
     launch = createLaunch(b, loc, blocks, threads);
     tid = launch.threadId;
     lane = rem(tid, mma.warpLanes());
     warp = div(tid, mma.warpLanes());
-    warpRow = mul(warp, c(mma.tileM()));
+    operandRow = mul(warp, c(mma.tileM()));
+    warpRow = operandRow;
+    if (split > 1) {
+      warpRow = mul(div(warp, split), c(mma.tileM()));
+      part = rem(warp, split);
+    }
   }
   /// A workgroup buffer of the launch.
   Value shared(ArrayRef<int64_t> shape, Type type) {
@@ -305,26 +339,48 @@ struct FlashEmitter {
   }
   /// `acc` (n / tileN tiles; zeros when empty) plus A B^T: A the warp's
   /// tileM rows as `aFragments` (consecutive k), B the n x k tile of
-  /// `bTile` ([n][k], or [k][n] when `bTransposed`).
+  /// `bTile` ([n][k], or [k][n] when `bTransposed`) from column `nStart`
+  /// (null: 0).
   SmallVector<Value> product(ArrayRef<Value> aFragments, Value bTile,
                              bool bTransposed, int64_t n,
-                             SmallVector<Value> acc = {}) {
+                             SmallVector<Value> acc = {},
+                             Value nStart = Value()) {
     if (acc.empty())
       acc.assign(n / mma.tileN(), mma.zero(b, loc));
     for (auto [i, fragment] : llvm::enumerate(aFragments))
-      for (auto [j, tile] : llvm::enumerate(acc))
-        tile = mma.multiply(
-            b, loc, fragment,
-            mma.readB(b, loc, bTile, c(int64_t(j) * mma.tileN()),
-                      c(int64_t(i) * mma.tileK()), bTransposed, lane),
-            tile);
+      accumulate(fragment, int64_t(i) * mma.tileK(), bTile, bTransposed, acc,
+                 nStart);
     return acc;
   }
+  /// The same with A the warp's tileM x kSize rows at `aRow` of `aTile`,
+  /// read all at once (ptxas overlaps the reads with the multiplications)
+  /// up to kFragmentsAtOnce fragments; past that each fragment is read
+  /// just before its multiplications, so that one is live, not all.
   SmallVector<Value> product(Value aTile, Value aRow, Value bTile,
                              bool bTransposed, int64_t kSize, int64_t n,
                              SmallVector<Value> acc = {}) {
-    return product(fragments(aTile, aRow, kSize), bTile, bTransposed, n,
-                   std::move(acc));
+    constexpr int64_t kFragmentsAtOnce = 8; // 32 registers with mma.sync
+    if (kSize / mma.tileK() <= kFragmentsAtOnce)
+      return product(fragments(aTile, aRow, kSize), bTile, bTransposed, n,
+                     std::move(acc));
+    if (acc.empty())
+      acc.assign(n / mma.tileN(), mma.zero(b, loc));
+    for (int64_t kk = 0; kk < kSize; kk += mma.tileK())
+      accumulate(mma.readA(b, loc, aTile, aRow, c(kk), false, lane), kk,
+                 bTile, bTransposed, acc);
+    return acc;
+  }
+  /// `acc` += `fragment` (k from `kk`) times its slice of the B tile.
+  void accumulate(Value fragment, int64_t kk, Value bTile, bool bTransposed,
+                  MutableArrayRef<Value> acc, Value nStart = Value()) {
+    for (auto [j, tile] : llvm::enumerate(acc)) {
+      Value column = c(int64_t(j) * mma.tileN());
+      if (nStart)
+        column = add(nStart, column);
+      tile = mma.multiply(
+          b, loc, fragment,
+          mma.readB(b, loc, bTile, column, c(kk), bTransposed, lane), tile);
+    }
   }
   /// Accumulator `tiles` (the warp's tileM rows, consecutive columns) as
   /// the A fragments of a product, rounded to the input type: in registers
@@ -344,10 +400,10 @@ struct FlashEmitter {
     if (reused)
       barrier();
     for (auto [j, tile] : llvm::enumerate(tiles))
-      mma.store(b, loc, tile, pTile, {}, warpRow,
+      mma.store(b, loc, tile, pTile, {}, operandRow,
                 c(int64_t(j) * mma.tileN()), lane);
     barrier();
-    return fragments(pTile, warpRow,
+    return fragments(pTile, operandRow,
                      int64_t(tiles.size()) * mma.tileN());
   }
   /// The P tile the fallback of asOperand needs (null with register
@@ -666,7 +722,15 @@ void FlashEmitter::emit(Value q, Value k, Value v, Value out, Value lse) {
   copyRows(q, head, qStart, rows, a.sq, a.depth, qTile);
   copyFirstKeys(kv, k, v);
   barrier();
-  SmallVector<Value> qFragments = fragments(qTile, warpRow, a.depth);
+  // The warp's query fragments stay in registers across the key loop
+  // where they and O's accumulators take at most 128 registers a lane
+  // (head dimensions up to 128 on NVIDIA); past that each step reads them
+  // from the query tile again.
+  int64_t queryRegisters = (tm * a.depth / 2 + tm * a.valueDepth) /
+                           mma.warpLanes();
+  SmallVector<Value> qFragments;
+  if (queryRegisters <= 128)
+    qFragments = fragments(qTile, warpRow, a.depth);
 
   Value keysEnd = c(a.skv);
   if (a.causal)
@@ -694,7 +758,10 @@ void FlashEmitter::emit(Value q, Value k, Value v, Value out, Value lse) {
     // S = Q K^T (the warp's rows by this step's keys), scaled, -inf where
     // masked; the online softmax on it in registers.
     SmallVector<Value> scores = mapTiles(
-        {product(qFragments, keys, /*bTransposed=*/false, bk)},
+        {qFragments.empty()
+             ? product(qTile, warpRow, keys, /*bTransposed=*/false, a.depth,
+                       bk)
+             : product(qFragments, keys, /*bTransposed=*/false, bk)},
         [&](OpBuilder &, ValueRange s, Value, Value row, Value col) -> Value {
           Value query = add(qStart, add(warpRow, row)), key = add(kStart, col);
           return arith::SelectOp::create(b, loc, masked(key, query),
@@ -889,10 +956,14 @@ void FlashEmitter::emitBackwardQuery(Value q, Value k, Value v, Value o,
 ///   S^T = K Q^T; P^T = exp(scale S^T - lse), 0 where masked;
 ///   dV += P^T dO; dP^T = V dO^T; dS^T = scale P^T (dP^T - D);
 ///   dK += dS^T Q (P^T, dS^T as A fragments)                  | barrier
+/// With a split of the head dimensions (headSplit), `split` warps share
+/// each tileM keys: each computes their whole S^T and dP^T and its part of
+/// the columns of dK and dV.
 void FlashEmitter::emitBackwardKeys(Value q, Value k, Value v, Value lse,
                                     Value dO, Value delta, Value dk,
                                     Value dv) {
-  int64_t tm = mma.tileM(), rows = warps * tm, tn = mma.tileN();
+  int64_t tm = mma.tileM(), rows = warps / split * tm, tn = mma.tileN();
+  int64_t depthPart = a.depth / split, valuePart = a.valueDepth / split;
   int64_t kBlocks = (a.skv + rows - 1) / rows;
   int64_t group = a.heads / a.kvHeads;
   Type f32 = b.getF32Type();
@@ -905,7 +976,7 @@ void FlashEmitter::emitBackwardKeys(Value q, Value k, Value v, Value lse,
   int64_t stages = async ? 2 : 1;
   Value qTile = shared({stages, bk, a.depth + kPad}, a.element);
   Value dOTile = shared({stages, bk, a.valueDepth + kPad}, a.element);
-  Value pTile = operandTile(rows, bk);
+  Value pTile = operandTile(warps * tm, bk);
   Value staging = shared({warps, tm, bk + 2}, f32);
   Value colLse = shared({stages, bk}, f32);
   Value colDelta = shared({stages, bk}, f32);
@@ -924,8 +995,13 @@ void FlashEmitter::emitBackwardKeys(Value q, Value k, Value v, Value lse,
   Value first = c(0);
   if (a.causal)
     first = mul(div(kStart, bk), c(bk));
-  SmallVector<Value> init(a.depth / tn + a.valueDepth / tn,
-                          mma.zero(b, loc));
+  SmallVector<Value> init(depthPart / tn + valuePart / tn, mma.zero(b, loc));
+  // The columns of this warp's part.
+  Value depthStart, valueStart;
+  if (part) {
+    depthStart = mul(part, c(depthPart));
+    valueStart = mul(part, c(valuePart));
+  }
   scf::ForOp headLoop;
   {
     OpBuilder::InsertionGuard g(b);
@@ -964,9 +1040,9 @@ void FlashEmitter::emitBackwardKeys(Value q, Value k, Value v, Value lse,
                                 headLoop.getRegionIterArgs());
     Value qs = queryLoop.getInductionVar();
     SmallVector<Value> dkAcc(
-        queryLoop.getRegionIterArgs().take_front(a.depth / tn));
+        queryLoop.getRegionIterArgs().take_front(depthPart / tn));
     SmallVector<Value> dvAcc(
-        queryLoop.getRegionIterArgs().drop_front(a.depth / tn));
+        queryLoop.getRegionIterArgs().drop_front(depthPart / tn));
     Value stage, copies;
     std::tie(stage, copies) =
         beginStep(stages, first, qs, c(a.sq), copyQueries);
@@ -983,7 +1059,7 @@ void FlashEmitter::emitBackwardKeys(Value q, Value k, Value v, Value lse,
           return {add(qs, col), add(kStart, add(warpRow, row))};
         });
     dvAcc = product(asOperand(p, pTile, /*reused=*/false), grads,
-                    /*bTransposed=*/true, a.valueDepth, dvAcc);
+                    /*bTransposed=*/true, valuePart, dvAcc, valueStart);
     SmallVector<Value> ds = scoreGradients(
         p, product(vTile, warpRow, grads, false, a.valueDepth, bk),
         [&](Value, Value col) -> Value {
@@ -991,7 +1067,7 @@ void FlashEmitter::emitBackwardKeys(Value q, Value k, Value v, Value lse,
                                         ValueRange{stage, col});
         });
     dkAcc = product(asOperand(ds, pTile, /*reused=*/true), queries,
-                    /*bTransposed=*/true, a.depth, dkAcc);
+                    /*bTransposed=*/true, depthPart, dkAcc, depthStart);
     endStep(copies);
     SmallVector<Value> next(dkAcc);
     next.append(dvAcc);
@@ -1000,16 +1076,18 @@ void FlashEmitter::emitBackwardKeys(Value q, Value k, Value v, Value lse,
     scf::YieldOp::create(b, loc, queryLoop.getResults());
   }
   SmallVector<Value> results(headLoop.getResults());
-  auto keyRowWriter = [&](Value target) {
-    return [&, target](Value r, Value col, Value value) {
+  auto keyRowWriter = [&](Value target, Value columnStart) {
+    return [&, target, columnStart](Value r, Value col, Value value) {
       Value row = add(kStart, add(warpRow, r));
+      if (columnStart)
+        col = add(columnStart, col);
       storeIf(lt(row, c(a.skv)), value, target, {batchIdx, kvHead, row, col});
     };
   };
-  writeOut(ArrayRef<Value>(results).take_front(a.depth / tn), staging, a.depth,
-           keyRowWriter(dk));
-  writeOut(ArrayRef<Value>(results).drop_front(a.depth / tn), staging,
-           a.valueDepth, keyRowWriter(dv));
+  writeOut(ArrayRef<Value>(results).take_front(depthPart / tn), staging,
+           depthPart, keyRowWriter(dk, depthStart));
+  writeOut(ArrayRef<Value>(results).drop_front(depthPart / tn), staging,
+           valuePart, keyRowWriter(dv, valueStart));
 }
 
 struct GPUAttentionKernelsPass
@@ -1040,28 +1118,37 @@ struct GPUAttentionKernelsPass
     SymbolTable symbols(module);
     for (const Attention &a : found) {
       // The tiling sized for `shared-memory` with one stage (the second
-      // comes on top); for a forward whose head dimension is too large for
-      // any, the largest within the chip's limit with every stage counted.
-      // At most 32 keys a step there: registers, not shared memory, bound
-      // a warp's 16 x D output at such D. Not the backward: its dK/dV
-      // launch holds two 16 x D accumulators per warp, 256 registers a
-      // lane at D = 256, which would live in local memory.
-      auto [warps, step] =
-          a.backward ? backwardTiling(a, *mma, sharedMemory)
-                     : std::pair<int64_t, int64_t>(
-                           kWarps, keysPerStep(a, *mma, sharedMemory, 1));
-      if (!step && !a.backward && sharedMemoryLimit > sharedMemory)
-        step = keysPerStep(a, *mma, sharedMemoryLimit, asyncCopy ? 2 : 1,
-                           /*most=*/32);
+      // comes on top); for head dimensions too large for any, the largest
+      // within the chip's limit with every stage counted. At most 32 rows
+      // of the other side a step there: registers, not shared memory,
+      // bound a warp's 16 x D accumulators at such D. The backward's dK/dV
+      // launch splits the head dimensions across warps where its two
+      // accumulators would not fit in registers (headSplit).
+      int64_t split = a.backward ? headSplit(a, *mma) : 1;
+      int64_t stages = asyncCopy ? 2 : 1;
+      int64_t warps = kWarps, step = 0;
+      if (a.backward) {
+        std::tie(warps, step) = backwardTiling(a, *mma, sharedMemory,
+                                               /*stages=*/1, split);
+        if (!step && sharedMemoryLimit > sharedMemory)
+          std::tie(warps, step) = backwardTiling(
+              a, *mma, sharedMemoryLimit, stages, split, /*most=*/16);
+      } else {
+        step = keysPerStep(a, *mma, sharedMemory, /*stages=*/1);
+        if (!step && sharedMemoryLimit > sharedMemory)
+          step = keysPerStep(a, *mma, sharedMemoryLimit, stages,
+                             /*most=*/32);
+      }
       if (step)
-        outline(a, *mma, warps, step, symbols);
+        outline(a, *mma, warps, step, split, symbols);
     }
   }
 
   /// Replaces `a.op` with a call of a kernel function holding its
-  /// launches.
+  /// launches: `warps` of rows per block, `step` rows of the other side,
+  /// `split` warps per row in the dK/dV launch.
   void outline(const Attention &a, const MmaFragments &mma, int64_t warps,
-               int64_t step, SymbolTable &symbols) {
+               int64_t step, int64_t split, SymbolTable &symbols) {
     // The kernel function's arguments (read now: an earlier outlining may
     // have replaced the forward results a backward reads).
     SmallVector<Value> operands(a.op->getOperands().take_front(3));
@@ -1082,9 +1169,9 @@ struct GPUAttentionKernelsPass
         [&](OpBuilder &b, Block *body, ArrayRef<Value> inputs,
             ArrayRef<Value> outputs) {
           Location loc = a.op->getLoc();
-          auto emitter = [&]() {
+          auto emitter = [&](int64_t split = 1) {
             b.setInsertionPointToEnd(body);
-            FlashEmitter e(a, mma, warps, step, b, loc);
+            FlashEmitter e(a, mma, warps * split, step, b, loc, split);
             e.async = asyncCopy;
             if (mask)
               e.mask = inputs.back();
@@ -1103,7 +1190,7 @@ struct GPUAttentionKernelsPass
           emitter().emitBackwardQuery(inputs[0], inputs[1], inputs[2],
                                       inputs[3], inputs[4], inputs[5],
                                       outputs[0], delta);
-          emitter().emitBackwardKeys(inputs[0], inputs[1], inputs[2],
+          emitter(split).emitBackwardKeys(inputs[0], inputs[1], inputs[2],
                                      inputs[4], inputs[5], delta, outputs[1],
                                      outputs[2]);
         });

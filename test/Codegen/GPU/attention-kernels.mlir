@@ -214,7 +214,7 @@ func.func @masked(%q: tensor<2x4x40x32xbf16>, %k: tensor<2x2x40x32xbf16>, %v: te
 
 // Left to convert-aster-to-linalg: f32 (no tensor cores; with or without
 // a mask), a head dimension that is not a multiple of 16, and head
-// dimension 256, which fits no step in 48 KB (but 16 keys per step in
+// dimension 256, which fits no step in 48 KB (but 16 rows per step in
 // 64 KB).
 // CHECK-LABEL: func.func @not_taken
 // CHECK-COUNT-4: aster.attention
@@ -228,13 +228,24 @@ func.func @masked(%q: tensor<2x4x40x32xbf16>, %k: tensor<2x2x40x32xbf16>, %v: te
 // With sm_90's opt-in maximum (227 KB) as the limit, the head dimension
 // 256 forward takes 32 keys a step (at most, for registers' sake) in two
 // stages: 64 + 2 x 2 x 32 rows of 264 halves and the staging, 110,080 bytes of
-// dynamic shared memory. The backward is not taken that way.
+// dynamic shared memory. The backward takes 16 rows a step (at most), four
+// warps of rows; its dK/dV launch splits the head dimension in two: two
+// warps per 16 keys (256 threads), each with columns from part x 128 of
+// dK and dV.
 // OPTIN-LABEL: func.func @not_taken
 // OPTIN-COUNT-3: aster.attention
-// OPTIN: call @not_taken_attention
-// OPTIN: aster.attention_bwd
-// OPTIN-LABEL: func.func private @not_taken_attention
+// OPTIN: call @not_taken_attention(
+// OPTIN: call @not_taken_attention_bwd(
+// OPTIN-LABEL: func.func private @not_taken_attention(
 // OPTIN: workgroup(%{{.*}} : memref<64x264xbf16, #gpu.address_space<workgroup>>, %{{.*}} : memref<2x32x264xbf16, #gpu.address_space<workgroup>>, %{{.*}} : memref<2x32x264xbf16, #gpu.address_space<workgroup>>
+// OPTIN-LABEL: func.func private @not_taken_attention_bwd(
+// OPTIN: threads({{.*}}) in (%{{.*}} = %c128, {{.*}} workgroup(%{{.*}} : memref<64x264xbf16, #gpu.address_space<workgroup>>, %{{.*}} : memref<64x264xbf16, #gpu.address_space<workgroup>>, %{{.*}} : memref<2x16x264xbf16, #gpu.address_space<workgroup>>, %{{.*}} : memref<2x16x264xbf16, #gpu.address_space<workgroup>>, %{{.*}} : memref<4x16x18xf32, #gpu.address_space<workgroup>>
+// OPTIN: threads(%[[TID:[^,]*]], {{.*}}) in (%{{.*}} = %c256, {{.*}} workgroup(%{{.*}} : memref<64x264xbf16, #gpu.address_space<workgroup>>, %{{.*}} : memref<64x264xbf16, #gpu.address_space<workgroup>>, %{{.*}} : memref<2x16x264xbf16, #gpu.address_space<workgroup>>, %{{.*}} : memref<2x16x264xbf16, #gpu.address_space<workgroup>>, %{{.*}} : memref<8x16x18xf32, #gpu.address_space<workgroup>>
+// OPTIN: %[[WARP:.*]] = arith.divui %[[TID]], %c32
+// OPTIN: %[[PAIR:.*]] = arith.divui %[[WARP]], %[[TWO:.*]] : index
+// OPTIN: %[[PART:.*]] = arith.remui %[[WARP]], %[[TWO2:.*]] : index
+// OPTIN: arith.muli %[[PART]], %{{.*}}c128
+// OPTIN: arith.muli %[[PART]], %{{.*}}c128
 func.func @not_taken(%q: tensor<1x2x16x32xf32>, %m: tensor<1x1x16x16xf32>, %q2: tensor<1x2x16x24xbf16>, %q3: tensor<1x2x16x256xbf16>)
     -> (tensor<1x2x16x32xf32>, tensor<1x2x16x32xf32>, tensor<1x2x16x24xbf16>, tensor<1x2x16x256xbf16>) {
   %a = aster.attention %q, %q, %q : tensor<1x2x16x32xf32>, tensor<1x2x16x32xf32>, tensor<1x2x16x32xf32> -> tensor<1x2x16x32xf32>
