@@ -6,7 +6,8 @@ the same card, in one run. Prints one table.
   python3 benchmarks/gpu/bench.py --run DIR [--tools build/bin]
       on the GPU machine (PyTorch there): times both, prints the table
 
-Rows: GEMM bf16 4096^3 and 8192^3 (TFLOP/s); RMSNorm and softmax over
+Rows: GEMM bf16 4096^3 and 8192^3 (TFLOP/s; on sm_90 with wgmma and
+again with --gpu-matmul=mma.sync); RMSNorm and softmax over
 16384 x 4096 bf16 (GB/s, read + write, against the card's copy bandwidth
 measured in the same run); causal attention forward and forward+backward,
 b4 h16 s4096 d128 bf16 (TFLOP/s, causal FLOPs); a GPT-2-small training
@@ -73,16 +74,22 @@ def prepare(folder, target, quick, tools):
     os.makedirs(folder, exist_ok=True)
     plan = {"target": target, "rows": []}
     for name, (ir, work, unit) in op_irs().items():
-        tag = re.sub(r"[^a-z0-9]+", "-", name)
-        path = os.path.join(folder, tag + ".mlir")
+        path = os.path.join(folder, re.sub(r"[^a-z0-9]+", "-", name) + ".mlir")
         with open(path, "w") as f:
             f.write(ir)
-        subprocess.run([os.path.join(tools, "aster-compile"), path,
-                        "--target=" + target, "-o", os.path.join(folder, tag)],
-                       check=True)
+        # On sm_90 the GEMMs also with mma.sync (--gpu-matmul), beside
+        # wgmma, measured in the same run.
+        variants = [("", [])]
+        if name.startswith("gemm") and target == "sm_90":
+            variants.append((" mma.sync", ["--gpu-matmul=mma.sync"]))
+        for suffix, flags in variants:
+            tag = re.sub(r"[^a-z0-9]+", "-", name + suffix)
+            subprocess.run([os.path.join(tools, "aster-compile"), path,
+                            "--target=" + target, "-o",
+                            os.path.join(folder, tag)] + flags, check=True)
+            plan["rows"].append({"name": name + suffix, "bundle": tag,
+                                 "work": work, "unit": unit})
         os.remove(path)
-        plan["rows"].append({"name": name, "bundle": tag, "work": work,
-                             "unit": unit})
     if not quick:
         subprocess.run([os.path.join(tools, "aster-compile"),
                         os.path.join(ROOT, "examples", "gpt2", "config.json"),

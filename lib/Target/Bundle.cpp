@@ -219,6 +219,19 @@ bool mlir::aster::checkBundleTarget(const BundleOptions &options,
             "for (cpu, " + supportedGPUChips() + ")";
     return false;
   }
+  if (options.gpuMatmul != "auto" && options.gpuMatmul != "mma.sync") {
+    error = "--gpu-matmul=" + options.gpuMatmul +
+            ": not auto or mma.sync";
+    return false;
+  }
+  std::optional<GPUTarget> gpu = gpuTarget(options.target);
+  if (options.gpuMatmul != "auto" &&
+      (!gpu || gpu->vendor != GPUVendor::NVIDIA)) {
+    error = "--gpu-matmul=" + options.gpuMatmul +
+            " is for NVIDIA targets (sm_80, sm_90), not --target=" +
+            options.target;
+    return false;
+  }
   if ((options.target == "cpu" || options.cpu != "native") &&
       !cpuVectorWidth(options.cpu)) {
     error = "--cpu=" + options.cpu + ": not an x86-64 CPU that LLVM knows (try "
@@ -245,6 +258,7 @@ bool mlir::aster::writeBundle(ModuleOp module, const std::string &dir,
       error = "cannot make a temporary folder: " + ec.message();
       return false;
     }
+    gpu->warpgroupMma = options.gpuMatmul != "mma.sync";
     bool found = findGPUToolkit(*gpu, options.toolkit,
                                 std::string(toolkitScratch), error);
     if (!found) {

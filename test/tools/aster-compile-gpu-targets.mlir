@@ -6,6 +6,9 @@
 // RUN: not aster-compile %s --target=sm_90 --cuda-path=%t.nowhere -o %t.b 2>&1 | FileCheck %s --check-prefix=CUDA
 // RUN: not aster-compile %s --target=gfx942 --rocm-path=%t.nowhere -o %t.b 2>&1 | FileCheck %s --check-prefix=ROCM
 // RUN: not aster-compile %s --target=sm_90 2>&1 | FileCheck %s --check-prefix=DIR
+// RUN: not aster-compile %s --target=gfx90a --gpu-matmul=mma.sync -o %t.b 2>&1 | FileCheck %s --check-prefix=MATMULAMD
+// RUN: not aster-compile %s --target=sm_90 --gpu-matmul=wmma -o %t.b 2>&1 | FileCheck %s --check-prefix=MATMULBAD
+// RUN: not aster-compile %s --gpu-matmul=mma.sync 2>&1 | FileCheck %s --check-prefix=MATMULNOTARGET
 // RUN: not ls %t.b
 
 // CHIP: aster-compile: error: --target=sm_70: not a target Aster compiles for (cpu, sm_80 (A100), sm_90 (H100, GH200), gfx90a (MI250X), gfx942 (MI300A/X))
@@ -15,6 +18,9 @@
 // CUDA: aster-compile: error: {{.*}}: --cuda-path={{.*}}nowhere is not a CUDA toolkit (no bin/ptxas or nvvm/libdevice)
 // ROCM: aster-compile: error: {{.*}}: --rocm-path={{.*}}nowhere is not a ROCm toolkit (no amdgcn/bitcode/ocml.bc or llvm/bin/ld.lld)
 // DIR: aster-compile: error: --target=sm_90 writes a bundle directory: give -o DIR
+// MATMULAMD: aster-compile: error: --gpu-matmul=mma.sync is for NVIDIA targets (sm_80, sm_90), not --target=gfx90a
+// MATMULBAD: aster-compile: error: --gpu-matmul=wmma: not auto or mma.sync
+// MATMULNOTARGET: aster-compile: error: --gpu-matmul chooses GPU code: give --target=sm_80 or sm_90 as well
 
 func.func @forward(%x: tensor<4xf32>) -> tensor<4xf32> {
   %y = aster.add %x, %x : tensor<4xf32>, tensor<4xf32> -> tensor<4xf32>

@@ -99,6 +99,13 @@ static cl::opt<std::string> rocmPath(
              "with ld.lld"),
     cl::init(""));
 
+static cl::opt<std::string> gpuMatmul(
+    cl::cat(compileCategory), "gpu-matmul",
+    cl::desc("for sm_*: the tensor-core instruction of bf16/f16 matmuls: "
+             "auto (wgmma on sm_90 where both operands copy in 16-byte "
+             "chunks, else mma.sync) or mma.sync (everywhere, sm_90 too)"),
+    cl::init("auto"));
+
 /// The chip of each partition (shared/reference/eurohpc.md).
 static std::optional<std::string> partitionChip(llvm::StringRef name) {
   return llvm::StringSwitch<std::optional<std::string>>(name.lower())
@@ -366,6 +373,7 @@ int main(int argc, char **argv) {
   if (!target.empty()) {
     bundleOptions.target = target;
     bundleOptions.cpu = cpuName;
+    bundleOptions.gpuMatmul = gpuMatmul;
     std::optional<GPUTarget> gpu = gpuTarget(target);
     if (gpu)
       bundleOptions.toolkit =
@@ -379,6 +387,9 @@ int main(int argc, char **argv) {
     if (compileTo.getNumOccurrences())
       return fail("--compile-to prints IR and --target writes a bundle: "
                   "give one of them");
+  } else if (gpuMatmul.getNumOccurrences()) {
+    return fail("--gpu-matmul chooses GPU code: give --target=sm_80 or "
+                "sm_90 as well");
   }
 
   DialectRegistry registry;

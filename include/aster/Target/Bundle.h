@@ -17,6 +17,10 @@ struct BundleOptions {
   std::string cpu = "native";
   /// The CUDA or ROCm toolkit for GPU binaries; empty: found on its own.
   std::string toolkit;
+  /// The tensor-core instruction of NVIDIA matmuls: "auto" (wgmma on sm_90
+  /// where both operands copy in 16-byte chunks, else mma.sync) or
+  /// "mma.sync" (everywhere).
+  std::string gpuMatmul = "auto";
 };
 
 /// Compiles the entry points of `module` (@forward, and @train_step when

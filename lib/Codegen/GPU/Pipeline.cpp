@@ -83,7 +83,8 @@ void mlir::aster::buildGPUBufferPipeline(OpPassManager &pm,
   // cp.async (sm_80 and later) through three stages; AMD prefetches
   // through registers into two.
   matmul.asyncCopy = target.vendor == GPUVendor::NVIDIA;
-  matmul.warpgroupMma = target.chip == "sm_90" && !laneEmulation;
+  matmul.warpgroupMma =
+      target.chip == "sm_90" && target.warpgroupMma && !laneEmulation;
   pm.addPass(createGPUMatmulKernels(matmul));
   pm.addPass(createGPURowKernels());
   pm.addPass(createGPUElementwiseKernels());
@@ -172,6 +173,11 @@ struct GPUPipelineOptions : PassPipelineOptions<GPUPipelineOptions> {
   Option<std::string> toolkit{
       *this, "toolkit",
       llvm::cl::desc("CUDA root or ROCm toolkit folder for the binary")};
+  Option<bool> warpgroupMma{
+      *this, "warpgroup-mma",
+      llvm::cl::desc("sm_90: wgmma for the matmuls whose operands allow it "
+                     "(false: mma.sync everywhere)"),
+      llvm::cl::init(true)};
   Option<std::string> format{
       *this, "format",
       llvm::cl::desc("What gpu-module-to-binary makes: isa (PTX, AMDGCN "
@@ -210,6 +216,7 @@ void mlir::aster::registerGPUPipeline() {
           return;
         }
         target->toolkit = options.toolkit;
+        target->warpgroupMma = options.warpgroupMma;
         buildGPUBufferPipeline(pm, *target);
         buildGPULLVMPipeline(pm, *target);
         if (options.format != "none") {

@@ -26,6 +26,9 @@ struct GPUTarget {
   /// bin/ptxas and nvvm/libdevice) or a ROCm folder (with amdgcn/bitcode
   /// and llvm/bin/ld.lld). Filled in by findGPUToolkit.
   std::string toolkit;
+  /// sm_90: wgmma for the matmuls whose operands allow it; false keeps
+  /// mma.sync everywhere (aster-compile --gpu-matmul=mma.sync).
+  bool warpgroupMma = true;
 };
 
 /// The target for `chip`, or nullopt when Aster does not generate code for
