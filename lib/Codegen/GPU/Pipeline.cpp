@@ -104,6 +104,10 @@ void mlir::aster::buildGPULLVMPipeline(OpPassManager &pm,
   pm.addPass(createConvertParallelLoopToGpuPass());
   pm.addPass(createGPUHostMemory());
   pm.addPass(createCanonicalizerPass());
+  // Constants (and memref.dim) cloned into each launch before outlining,
+  // so that kernels see them as constants rather than as parameters
+  // (divisions by the tile sizes become shifts, loop bounds are known).
+  pm.addPass(createGpuLaunchSinkIndexComputationsPass());
   pm.addPass(createGpuKernelOutliningPass());
   pm.addNestedPass<gpu::GPUModuleOp>(createGPUAlignWorkgroupMemory());
   pm.addPass(createLowerAffinePass());
