@@ -6,8 +6,8 @@ the same card, in one run. Prints one table.
   python3 benchmarks/gpu/bench.py --run DIR [--tools build/bin]
       on the GPU machine (PyTorch there): times both, prints the table
 
-Rows: GEMM bf16 4096^3 and 8192^3 (TFLOP/s; on sm_90 with wgmma and
-again with --gpu-matmul=mma.sync); RMSNorm and softmax over
+Rows: GEMM bf16 4096^3 and 8192^3 (TFLOP/s; on sm_90 with wgmma and TMA,
+and again with --gpu-matmul=wgmma-cp.async and =mma.sync); RMSNorm and softmax over
 16384 x 4096 bf16 (GB/s, read + write, against the card's copy bandwidth
 measured in the same run); causal attention forward and forward+backward,
 b4 h16 s4096 d128 bf16 (TFLOP/s, causal FLOPs); a GPT-2-small training
@@ -77,11 +77,12 @@ def prepare(folder, target, quick, tools):
         path = os.path.join(folder, re.sub(r"[^a-z0-9]+", "-", name) + ".mlir")
         with open(path, "w") as f:
             f.write(ir)
-        # On sm_90 the GEMMs also with mma.sync (--gpu-matmul), beside
-        # wgmma, measured in the same run.
+        # On sm_90 the GEMMs also with wgmma fed by cp.async and with
+        # mma.sync (--gpu-matmul), beside wgmma fed by TMA, in the same run.
         variants = [("", [])]
         if name.startswith("gemm") and target == "sm_90":
-            variants.append((" mma.sync", ["--gpu-matmul=mma.sync"]))
+            variants += [(" wgmma-cp.async", ["--gpu-matmul=wgmma-cp.async"]),
+                         (" mma.sync", ["--gpu-matmul=mma.sync"])]
         for suffix, flags in variants:
             tag = re.sub(r"[^a-z0-9]+", "-", name + suffix)
             subprocess.run([os.path.join(tools, "aster-compile"), path,

@@ -28,6 +28,7 @@
 #include <map>
 #include <mutex>
 #include <unordered_map>
+#include <vector>
 
 using namespace aster::runtime;
 
@@ -69,6 +70,11 @@ struct DriverAPI {
   int (*eventSynchronize)(void *) = nullptr;
   int (*getErrorString)(int, const char **) = nullptr; // CUDA
   const char *(*hipErrorString)(int) = nullptr;        // HIP
+  /// CUDA 12 and later (TMA tensor maps, sm_90); null on older drivers.
+  int (*tensorMapEncodeTiled)(void *, int, unsigned, void *,
+                              const uint64_t *, const uint64_t *,
+                              const unsigned *, const unsigned *, int, int,
+                              int, int) = nullptr;
 };
 
 template <typename F>
@@ -118,6 +124,8 @@ bool loadCUDA(DriverAPI &api, std::string &error) {
     error = "libcuda.so.1 has no " + missing + " (driver too old)";
     return false;
   }
+  std::string optional;
+  bind(l, "cuTensorMapEncodeTiled", api.tensorMapEncodeTiled, optional);
   return true;
 }
 
@@ -180,6 +188,19 @@ struct Device {
   std::mutex mutex;
   /// The dynamic shared memory each function has been allowed (CUDA).
   std::unordered_map<void *, int32_t> sharedAllowed;
+  /// TMA tensor maps in device memory, by what was encoded (the tensor's
+  /// address, sizes and strides, the box, the options): the host code asks
+  /// for one each time it launches a kernel that loads by TMA.
+  std::map<std::vector<int64_t>, void *> tensorMaps;
+
+  void freeTensorMaps() {
+    if (tensorMaps.empty())
+      return;
+    api.streamSynchronize(stream);
+    for (auto &[key, map] : tensorMaps)
+      api.memFree(map);
+    tensorMaps.clear();
+  }
 
   bool check(int status, const char *what) {
     if (status == 0)
@@ -390,6 +411,82 @@ mgpuMemset16(void *dst, unsigned short value, size_t count, void *stream) {
 
 __attribute__((visibility("default"))) void mgpuSetDefaultDevice(int32_t) {}
 
+/// The tensor map (CUtensorMap, 128 bytes) of the memref `descriptor` (a
+/// ranked descriptor of `rank`: allocated and aligned pointers, offset,
+/// sizes, strides) for boxes of `boxDims` (outermost first), in device
+/// memory for kernels to load by TMA; the enums are CUDA's. As upstream
+/// MLIR's lowering of nvgpu.tma.create.descriptor calls it, except that the
+/// memref's offset counts (a view into an arena).
+__attribute__((visibility("default"))) void *
+mgpuTensorMapEncodeTiledMemref(int64_t rank, void *descriptor,
+                               int64_t dataType, int64_t interleave,
+                               int64_t swizzle, int64_t l2Promotion,
+                               int64_t oobFill, int64_t *boxDims) {
+  if (!current)
+    return nullptr;
+  Device &d = *current;
+  // Bytes per element by CUtensorMapDataType (uint8 ... tfloat32_ftz).
+  static const int64_t kElementBytes[] = {1, 2, 4, 4, 8, 8, 2,
+                                          4, 8, 2, 4, 4, 4};
+  if (!d.api.tensorMapEncodeTiled) {
+    if (d.error.empty())
+      d.error = "encoding a TMA tensor map: this driver has no "
+                "cuTensorMapEncodeTiled (CUDA 12 or later)";
+    return nullptr;
+  }
+  if (rank < 1 || rank > 5 || dataType < 0 || dataType >= 13) {
+    if (d.error.empty())
+      d.error = "encoding a TMA tensor map: rank " + std::to_string(rank) +
+                " or data type " + std::to_string(dataType) +
+                " out of range";
+    return nullptr;
+  }
+  const int64_t *words = static_cast<const int64_t *>(descriptor);
+  int64_t elementBytes = kElementBytes[dataType];
+  char *address = reinterpret_cast<char *>(words[1]) + words[2] * elementBytes;
+  const int64_t *sizes = words + 3, *strides = words + 3 + rank;
+  // The driver's order is innermost first; strides in bytes, but the
+  // innermost (one element).
+  uint64_t dims[5], strideBytes[5];
+  unsigned box[5], elementStrides[5];
+  std::vector<int64_t> key = {reinterpret_cast<int64_t>(address), rank,
+                              dataType, interleave, swizzle, l2Promotion,
+                              oobFill};
+  for (int64_t r = 0; r < rank; ++r) {
+    dims[r] = uint64_t(sizes[rank - 1 - r]);
+    box[r] = unsigned(boxDims[rank - 1 - r]);
+    elementStrides[r] = 1;
+    if (r + 1 < rank)
+      strideBytes[r] = uint64_t(strides[rank - 2 - r] * elementBytes);
+    key.insert(key.end(), {sizes[r], strides[r], boxDims[r]});
+  }
+  auto found = d.tensorMaps.find(key);
+  if (found != d.tensorMaps.end())
+    return found->second;
+  // A bound on the maps kept (a caller whose buffers keep moving).
+  if (d.tensorMaps.size() >= 4096)
+    d.freeTensorMaps();
+  alignas(64) unsigned char map[128];
+  if (!d.check(d.api.tensorMapEncodeTiled(
+                   map, int(dataType), unsigned(rank), address, dims,
+                   strideBytes, box, elementStrides, int(interleave),
+                   int(swizzle), int(l2Promotion), int(oobFill)),
+               "encoding a TMA tensor map (address, sizes or strides not "
+               "16-byte aligned?)"))
+    return nullptr;
+  void *device = nullptr;
+  if (!d.check(d.api.memAlloc(&device, sizeof(map)), "device allocation"))
+    return nullptr;
+  // Synchronous: the map is in place before any later launch reads it.
+  if (!d.check(d.api.memcpyHtoD(device, map, sizeof(map)),
+               "copying a TMA tensor map to the device")) {
+    d.api.memFree(device);
+    return nullptr;
+  }
+  d.tensorMaps[key] = device;
+  return device;
+}
+
 } // extern "C"
 
 namespace {
@@ -400,6 +497,7 @@ public:
       : device(std::move(device)), library(library) {}
   ~GPUExecutor() override {
     current = device.get();
+    device->freeTensorMaps();
     if (library)
       dlclose(library); // unloads the device module
     current = nullptr;

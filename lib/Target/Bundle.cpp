@@ -219,9 +219,10 @@ bool mlir::aster::checkBundleTarget(const BundleOptions &options,
             "for (cpu, " + supportedGPUChips() + ")";
     return false;
   }
-  if (options.gpuMatmul != "auto" && options.gpuMatmul != "mma.sync") {
+  if (options.gpuMatmul != "auto" && options.gpuMatmul != "wgmma-cp.async" &&
+      options.gpuMatmul != "mma.sync") {
     error = "--gpu-matmul=" + options.gpuMatmul +
-            ": not auto or mma.sync";
+            ": not auto, wgmma-cp.async or mma.sync";
     return false;
   }
   std::optional<GPUTarget> gpu = gpuTarget(options.target);
@@ -259,6 +260,7 @@ bool mlir::aster::writeBundle(ModuleOp module, const std::string &dir,
       return false;
     }
     gpu->warpgroupMma = options.gpuMatmul != "mma.sync";
+    gpu->tma = options.gpuMatmul == "auto";
     bool found = findGPUToolkit(*gpu, options.toolkit,
                                 std::string(toolkitScratch), error);
     if (!found) {

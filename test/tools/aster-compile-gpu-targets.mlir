@@ -19,7 +19,7 @@
 // ROCM: aster-compile: error: {{.*}}: --rocm-path={{.*}}nowhere is not a ROCm toolkit (no amdgcn/bitcode/ocml.bc or llvm/bin/ld.lld)
 // DIR: aster-compile: error: --target=sm_90 writes a bundle directory: give -o DIR
 // MATMULAMD: aster-compile: error: --gpu-matmul=mma.sync is for NVIDIA targets (sm_80, sm_90), not --target=gfx90a
-// MATMULBAD: aster-compile: error: --gpu-matmul=wmma: not auto or mma.sync
+// MATMULBAD: aster-compile: error: --gpu-matmul=wmma: not auto, wgmma-cp.async or mma.sync
 // MATMULNOTARGET: aster-compile: error: --gpu-matmul chooses GPU code: give --target=sm_80 or sm_90 as well
 
 func.func @forward(%x: tensor<4xf32>) -> tensor<4xf32> {

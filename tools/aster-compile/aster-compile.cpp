@@ -102,8 +102,10 @@ static cl::opt<std::string> rocmPath(
 static cl::opt<std::string> gpuMatmul(
     cl::cat(compileCategory), "gpu-matmul",
     cl::desc("for sm_*: the tensor-core instruction of bf16/f16 matmuls: "
-             "auto (wgmma on sm_90 where both operands copy in 16-byte "
-             "chunks, else mma.sync) or mma.sync (everywhere, sm_90 too)"),
+             "auto (on sm_90 wgmma where both operands copy in 16-byte "
+             "chunks, its tiles loaded by TMA; else mma.sync), "
+             "wgmma-cp.async (the same, tiles copied by cp.async) or "
+             "mma.sync (everywhere, sm_90 too)"),
     cl::init("auto"));
 
 /// The chip of each partition (shared/reference/eurohpc.md).

@@ -301,8 +301,18 @@ def GPUMatmulKernels : Pass<"aster-gpu-matmul-kernels", "::mlir::ModuleOp"> {
       one group per step, and waits for the previous step's group (one
       stays in flight; the fourth stage keeps its tiles until it is done);
     - the epilogue as above, the staging in the tiles' memory.
-    With `mma.sync-emulated` the same tiles, copies and epilogue run with
-    whole tiles per lane that read the swizzled layout.
+    With `tma` as well, where both operands' buffers can be viewed as
+    [batch..., outer, inner] with the tile's contiguous axis innermost
+    (each flattened group of loops one stride, strides of whole 16 bytes,
+    at most five dimensions), the host encodes a tensor map per operand
+    (`nvgpu.tma.create.descriptor`, 128-byte swizzle, zeros out of
+    bounds) and the kernel loads the stages by TMA instead of cp.async:
+    thread 0 initializes four mbarriers, arms a stage's with both tiles'
+    bytes and starts its boxes two steps ahead (`nvgpu.tma.async.load`),
+    and every thread waits on it (`nvgpu.mbarrier.try_wait.parity`)
+    before the step's wgmma.
+    With `mma.sync-emulated` the same tiles, copies (cp.async's) and
+    epilogue run with whole tiles per lane that read the swizzled layout.
     Other kernels are left to the other strategies.
   }];
   let options = [
@@ -314,7 +324,11 @@ def GPUMatmulKernels : Pass<"aster-gpu-matmul-kernels", "::mlir::ModuleOp"> {
     Option<"warpgroupMma", "warpgroup-mma", "bool", /*default=*/"false",
            "sm_90a: matmuls whose operands copy in 16-byte chunks on "
            "wgmma, from 128-byte swizzled K-major or MN-major tiles (needs "
-           "async-copy)">
+           "async-copy)">,
+    Option<"tma", "tma", "bool", /*default=*/"false",
+           "With warpgroup-mma: the tiles loaded by TMA from tensor maps "
+           "the host encodes (nvgpu.tma.create.descriptor), waited for on "
+           "mbarriers, where both operands have one">
   ];
   let dependentDialects = [
     "::mlir::gpu::GPUDialect", "::mlir::scf::SCFDialect",

@@ -18,8 +18,9 @@ struct BundleOptions {
   /// The CUDA or ROCm toolkit for GPU binaries; empty: found on its own.
   std::string toolkit;
   /// The tensor-core instruction of NVIDIA matmuls: "auto" (wgmma on sm_90
-  /// where both operands copy in 16-byte chunks, else mma.sync) or
-  /// "mma.sync" (everywhere).
+  /// where both operands copy in 16-byte chunks, its tiles loaded by TMA
+  /// where they have tensor maps, else mma.sync), "wgmma-cp.async" (the
+  /// same with cp.async instead of TMA) or "mma.sync" (everywhere).
   std::string gpuMatmul = "auto";
 };
 

@@ -60,9 +60,11 @@ void mapNestedSequential(scf::ParallelOp loop) {
 /// it reads or writes memory (allocations, views and calls stay on the
 /// host).
 bool isDeviceWork(Operation &op) {
+  // A TMA tensor map is encoded by the host (the matmul strategy's).
   if (isa<scf::ParallelOp, gpu::LaunchOp, memref::AllocOp, memref::AllocaOp,
           memref::DeallocOp, memref::GetGlobalOp, func::CallOp,
-          func::ReturnOp, ViewLikeOpInterface>(op) ||
+          func::ReturnOp, ViewLikeOpInterface, nvgpu::TmaCreateDescriptorOp>(
+          op) ||
       op.hasTrait<OpTrait::IsTerminator>())
     return false;
   return !isMemoryEffectFree(&op);

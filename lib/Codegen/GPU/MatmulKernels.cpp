@@ -44,6 +44,7 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/Matchers.h"
 
@@ -251,6 +252,88 @@ struct MatmulEmitter {
         : SmallVector<int64_t>{stages, rows, kStep + (swizzled ? 0 : kPad)};
     return MemRefType::get(shape, element, nullptr, space);
   }
+  /// An operand as a TMA tensor: its buffer viewed as [batch..., outer,
+  /// inner] (sizes and strides in elements), the inner dimension the
+  /// contiguous axis of its tiles (K, or the rows when `transposed`), the
+  /// outer the other, and before them the batch loops it depends on
+  /// (`batchLoops`, positions in con.batch, outermost first).
+  struct TensorView {
+    SmallVector<int64_t> sizes, strides;
+    SmallVector<unsigned> batchLoops;
+  };
+  /// The TMA view of `operand` (rows along `rowDims`), when its buffer has
+  /// static strides, each group of flattened loops (the rows, K) is one
+  /// stride, the inner one 1 and the others whole 16-byte multiples
+  /// growing outwards, and there are at most five dimensions; nullopt
+  /// otherwise.
+  std::optional<TensorView> tensorView(OpOperand &operand,
+                                       ArrayRef<unsigned> rowDims,
+                                       Copy copy) {
+    auto type = cast<MemRefType>(operand.get().getType());
+    SmallVector<int64_t> strides;
+    int64_t offset;
+    if (failed(type.getStridesAndOffset(strides, offset)) ||
+        llvm::any_of(strides, ShapedType::isDynamic) ||
+        (!ShapedType::isDynamic(offset) && offset % 8 != 0))
+      return std::nullopt;
+    // Each loop's step in elements (the operand's dimensions it indexes).
+    SmallVector<int64_t> step(con.ranges.size(), 0);
+    linalg::GenericOp op = con.op;
+    for (auto [j, expr] :
+         llvm::enumerate(op.getMatchingIndexingMap(&operand).getResults())) {
+      auto dim = dyn_cast<AffineDimExpr>(expr);
+      if (!dim)
+        return std::nullopt;
+      step[dim.getPosition()] += strides[j];
+    }
+    auto flat = [&](ArrayRef<unsigned> dims) -> std::pair<int64_t, int64_t> {
+      for (size_t i = 0; i + 1 < dims.size(); ++i)
+        if (step[dims[i]] != step[dims[i + 1]] * con.ranges[dims[i + 1]])
+          return {0, 0};
+      return {con.size(dims), step[dims.back()]};
+    };
+    auto [innerSize, innerStride] = flat(copy.transposed ? rowDims : con.k);
+    auto [outerSize, outerStride] = flat(copy.transposed ? con.k : rowDims);
+    // Strides other than the innermost in whole 16 bytes (8 elements).
+    auto aligned = [](int64_t stride) { return stride > 0 && stride % 8 == 0; };
+    if (innerStride != 1 || !aligned(outerStride))
+      return std::nullopt;
+    TensorView view;
+    for (auto [i, d] : llvm::enumerate(con.batch)) {
+      if (step[d] == 0)
+        continue; // the operand is the same for each of this loop's values
+      if (!aligned(step[d]))
+        return std::nullopt;
+      view.sizes.push_back(con.ranges[d]);
+      view.strides.push_back(step[d]);
+      view.batchLoops.push_back(i);
+    }
+    view.sizes.append({outerSize, innerSize});
+    view.strides.append({outerStride, 1});
+    // The driver's tensor maps: at most five dimensions, and (as we use
+    // them) strides growing outwards.
+    if (view.sizes.size() > 5 ||
+        !llvm::is_sorted(llvm::reverse(view.strides)))
+      return std::nullopt;
+    return view;
+  }
+  /// `operand`'s buffer as `view` (host side).
+  Value viewOf(OpOperand &operand, const TensorView &view) {
+    auto metadata =
+        memref::ExtractStridedMetadataOp::create(b, loc, operand.get());
+    auto type = cast<MemRefType>(operand.get().getType());
+    auto viewType = MemRefType::get(
+        view.sizes, type.getElementType(),
+        StridedLayoutAttr::get(b.getContext(), ShapedType::kDynamic,
+                               view.strides),
+        type.getMemorySpace());
+    return memref::ReinterpretCastOp::create(
+        b, loc, viewType, metadata.getBaseBuffer(),
+        OpFoldResult(metadata.getOffset()),
+        getAsIndexOpFoldResult(b.getContext(), view.sizes),
+        getAsIndexOpFoldResult(b.getContext(), view.strides));
+  }
+
   /// A value loaded from global memory and the place of `tiles` it goes
   /// to, stored after the K step's multiplications (the register path);
   /// `guard` (may be null) says whether this thread has the chunk.
@@ -496,6 +579,32 @@ LogicalResult GPUMatmulKernelsPass::rewrite(func::FuncOp kernel,
   int64_t stripWidth = nt * tn;
   m.threads = threads;
 
+  // TMA (`tma`, with wgmma on the chip): both operands as tensor maps the
+  // host encodes, each stage's tiles loaded by one thread and waited for
+  // on an mbarrier; else (or when an operand's layout has no tensor map)
+  // cp.async by every thread. A K-major tile is one box of its rows by
+  // 64 k; an MN-major one a box of 64 k by 64 rows per 64 rows.
+  bool wgmma = warpgroup && !emulated;
+  std::optional<MatmulEmitter::TensorView> viewA, viewB;
+  if (wgmma && tma) {
+    viewA = m.tensorView(aOperand, con.m, copyA);
+    viewB = m.tensorView(bOperand, con.n, copyB);
+  }
+  bool useTma = viewA && viewB;
+  auto boxOf = [](const MatmulEmitter::TensorView &view, MatmulEmitter::Copy copy,
+                  int64_t rows) {
+    SmallVector<int64_t> box(view.batchLoops.size(), 1);
+    box.append({copy.transposed ? kSwizzledRowElements : rows,
+                kSwizzledRowElements});
+    return box;
+  };
+  Value mapA, mapB;
+  if (useTma) {
+    mapA = createTensorMap(b, loc, m.viewOf(aOperand, *viewA),
+                           boxOf(*viewA, copyA, bm));
+    mapB = createTensorMap(b, loc, m.viewOf(bOperand, *viewB),
+                           boxOf(*viewB, copyB, bn));
+  }
   Launch launch = createLaunch(b, loc, batchTotal * mBlocks * nBlocks, threads);
   auto workgroup = gpu::AddressSpaceAttr::get(b.getContext(),
                                               gpu::AddressSpace::Workgroup);
@@ -509,7 +618,7 @@ LogicalResult GPUMatmulKernelsPass::rewrite(func::FuncOp kernel,
   // Staging: one instruction row per warp, rows padded by 4 floats.
   auto stagingType = MemRefType::get({warps, tm, stripWidth + 4},
                                      b.getF32Type(), nullptr, workgroup);
-  Value tilesA, tilesB, staging, swizzledBase;
+  Value tilesA, tilesB, staging, swizzledBase, raw, shift;
   // wgmma's descriptors: the B tiles' offset from the A tiles, a stage of
   // each, in bytes (the views' layout).
   int64_t offsetB = 0, stageBytesA = 0, stageBytesB = 0;
@@ -521,12 +630,12 @@ LogicalResult GPUMatmulKernelsPass::rewrite(func::FuncOp kernel,
       return type.getNumElements() * type.getElementTypeBitWidth() / 8;
     };
     int64_t tileBytes = bytes(tilesAType) + bytes(tilesBType);
-    Value raw = launch.op.addWorkgroupAttribution(
+    raw = launch.op.addWorkgroupAttribution(
         MemRefType::get({1024 + std::max(tileBytes, bytes(stagingType))},
                         b.getI8Type(), nullptr, workgroup),
         loc);
     Value address = memref::ExtractAlignedPointerAsIndexOp::create(b, loc, raw);
-    Value shift = arith::AndIOp::create(
+    shift = arith::AndIOp::create(
         b, loc, arith::SubIOp::create(b, loc, e.index(1024), address),
         e.index(1023));
     swizzledBase = m.add(address, shift);
@@ -582,7 +691,6 @@ LogicalResult GPUMatmulKernelsPass::rewrite(func::FuncOp kernel,
   //   multiplications and stores them into the other stage after them.
   // The instructions themselves (emulated, the warpgroup tiling runs with
   // whole tiles per lane).
-  bool wgmma = warpgroup && !emulated;
   auto waitForCopies = [&](Value group, int64_t pending) {
     waitCopies(b, loc, group, pending);
     if (wgmma)
@@ -604,7 +712,63 @@ LogicalResult GPUMatmulKernelsPass::rewrite(func::FuncOp kernel,
     m.finishCopies(pendingB, tilesB);
   };
   int64_t prefetched = asyncCopy ? kAsyncStages - 1 : 1;
-  for (int64_t s = 0; s < prefetched; ++s) {
+  // TMA: thread 0 arms stage `stage`'s barrier with the bytes of both
+  // tiles and starts their loads for K step `step`.
+  Value barriers, isFirstThread;
+  auto loadStage = [&](Value step, Value stage) {
+    expectTileBytes(b, loc, barriers, stage, stageBytesA + stageBytesB);
+    Value k0 = m.mul(step, e.index(m.kStep));
+    auto load = [&](Value map, const MatmulEmitter::TensorView &view,
+                    MatmulEmitter::Copy copy, int64_t rows, Value rowStart,
+                    int64_t first, int64_t stageBytes) {
+      // Boxes: one of rows x 64 (K-major), or 64 x 64 per 64 rows.
+      int64_t boxes = copy.transposed ? rows / kSwizzledRowElements : 1;
+      auto boxType = MemRefType::get(boxOf(view, copy, rows), element, nullptr,
+                                     cast<MemRefType>(tilesA.getType())
+                                         .getMemorySpace());
+      for (int64_t j = 0; j < boxes; ++j) {
+        Value offset = m.add(
+            shift, m.add(e.index(first + j * stageBytes / boxes),
+                         m.mul(stage, e.index(stageBytes))));
+        Value tile =
+            memref::ViewOp::create(b, loc, boxType, raw, offset, ValueRange{});
+        Value rowsAt = m.add(rowStart, e.index(j * kSwizzledRowElements));
+        // Innermost first: the contiguous axis, the other, the batch.
+        SmallVector<Value> at = copy.transposed
+                                    ? SmallVector<Value>{rowsAt, k0}
+                                    : SmallVector<Value>{k0, rowStart};
+        for (unsigned i : llvm::reverse(view.batchLoops))
+          at.push_back(m.batchIvs[i]);
+        loadTile(b, loc, map, tile, at, barriers, stage);
+      }
+    };
+    load(mapA, *viewA, copyA, bm, m.rowBase, 0, stageBytesA);
+    load(mapB, *viewB, copyB, bn, m.colBase, offsetB, stageBytesB);
+  };
+  // Thread 0 starts step `step`'s loads into `stage` unless it is past K.
+  auto loadStageIfAny = [&](Value step, Value stage) {
+    OpBuilder::InsertionGuard g(b);
+    Value inside = arith::AndIOp::create(b, loc, isFirstThread,
+                                         m.lt(step, e.index(kSteps)));
+    auto ifOp = scf::IfOp::create(b, loc, inside, false);
+    b.setInsertionPointToStart(ifOp.thenBlock());
+    loadStage(step, stage);
+  };
+  if (useTma) {
+    barriers = createTileBarriers(b, loc, stages);
+    isFirstThread = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq,
+                                          m.tid, e.index(0));
+    {
+      OpBuilder::InsertionGuard g(b);
+      auto ifOp = scf::IfOp::create(b, loc, isFirstThread, false);
+      b.setInsertionPointToStart(ifOp.thenBlock());
+      initTileBarriers(b, loc, barriers, stages);
+    }
+    gpu::BarrierOp::create(b, loc);
+    for (int64_t s = 0; s < prefetched; ++s)
+      loadStageIfAny(e.index(s), e.index(s));
+  }
+  for (int64_t s = 0; s < prefetched && !useTma; ++s) {
     SmallVector<MatmulEmitter::Pending> pendingA, pendingB;
     startCopies(e.index(s), e.index(s), pendingA, pendingB);
     finishCopies(pendingA, pendingB);
@@ -629,11 +793,26 @@ LogicalResult GPUMatmulKernelsPass::rewrite(func::FuncOp kernel,
     Value step = kLoop.getInductionVar();
     gpu::BarrierOp::create(b, loc);
     Value next = m.add(step, e.index(prefetched));
+    auto stageOfStep = [&](Value t) -> Value {
+      return arith::RemUIOp::create(b, loc, t, e.index(stages));
+    };
     SmallVector<MatmulEmitter::Pending> pendingA, pendingB;
-    startCopies(next, arith::RemUIOp::create(b, loc, next, e.index(stages)),
-                pendingA, pendingB);
-    Value group = asyncCopy ? commitCopies(b, loc) : Value();
-    Value stage = arith::RemUIOp::create(b, loc, step, e.index(stages));
+    Value group, stage;
+    if (useTma) {
+      loadStageIfAny(next, stageOfStep(next));
+      stage = stageOfStep(step);
+      // This step's tiles: the barrier's use number step / stages, whose
+      // phases alternate in parity.
+      Value use = arith::DivUIOp::create(b, loc, step, e.index(stages));
+      Value parity = arith::CmpIOp::create(
+          b, loc, arith::CmpIPredicate::ne,
+          arith::AndIOp::create(b, loc, use, e.index(1)), e.index(0));
+      waitTileBarrier(b, loc, barriers, stage, parity);
+    } else {
+      startCopies(next, stageOfStep(next), pendingA, pendingB);
+      group = asyncCopy ? commitCopies(b, loc) : Value();
+      stage = stageOfStep(step);
+    }
     SmallVector<Value> acc(kLoop.getRegionIterArgs());
     if (wgmma) {
       // This warp's warpgroup multiplies its 64 rows of the stage.
@@ -669,13 +848,13 @@ LogicalResult GPUMatmulKernelsPass::rewrite(func::FuncOp kernel,
     }
     finishCopies(pendingA, pendingB);
     // Step t + 1's copies: all groups but the latest.
-    if (asyncCopy)
+    if (group)
       waitForCopies(group, prefetched - 1);
     scf::YieldOp::create(b, loc, acc);
   }
   // The copies past the last step (into stages no one reads) end before
   // the block does.
-  if (asyncCopy)
+  if (asyncCopy && !useTma)
     waitCopies(b, loc, commitCopies(b, loc), 0);
   // The last step's wgmma, and the staging over the tiles: every warp done
   // with them.

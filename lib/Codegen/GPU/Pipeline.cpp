@@ -85,6 +85,7 @@ void mlir::aster::buildGPUBufferPipeline(OpPassManager &pm,
   matmul.asyncCopy = target.vendor == GPUVendor::NVIDIA;
   matmul.warpgroupMma =
       target.chip == "sm_90" && target.warpgroupMma && !laneEmulation;
+  matmul.tma = matmul.warpgroupMma && target.tma;
   pm.addPass(createGPUMatmulKernels(matmul));
   pm.addPass(createGPURowKernels());
   pm.addPass(createGPUElementwiseKernels());
@@ -146,6 +147,10 @@ void mlir::aster::buildGPULLVMPipeline(OpPassManager &pm,
   pm.addNestedPass<func::FuncOp>(LLVM::createLLVMRequestCWrappersPass());
   pm.addPass(createConvertMathToLLVMPass());
   pm.addPass(createArithToLLVMConversionPass());
+  // TMA's tensor maps: nvgpu.tma.create.descriptor to a call of
+  // mgpuTensorMapEncodeTiledMemref (aster-run's).
+  if (target.vendor == GPUVendor::NVIDIA)
+    pm.addNestedPass<func::FuncOp>(createConvertNVGPUToNVVMPass());
   pm.addPass(createGpuToLLVMConversionPass());
   pm.addPass(createFinalizeMemRefToLLVMConversionPass());
   pm.addPass(createConvertFuncToLLVMPass());
@@ -181,6 +186,11 @@ struct GPUPipelineOptions : PassPipelineOptions<GPUPipelineOptions> {
       *this, "warpgroup-mma",
       llvm::cl::desc("sm_90: wgmma for the matmuls whose operands allow it "
                      "(false: mma.sync everywhere)"),
+      llvm::cl::init(true)};
+  Option<bool> tma{
+      *this, "tma",
+      llvm::cl::desc("sm_90: wgmma's tiles loaded by TMA where the operands "
+                     "allow (false: cp.async)"),
       llvm::cl::init(true)};
   Option<std::string> format{
       *this, "format",
@@ -221,6 +231,7 @@ void mlir::aster::registerGPUPipeline() {
         }
         target->toolkit = options.toolkit;
         target->warpgroupMma = options.warpgroupMma;
+        target->tma = options.tma;
         buildGPUBufferPipeline(pm, *target);
         buildGPULLVMPipeline(pm, *target);
         if (options.format != "none") {

@@ -1,5 +1,6 @@
 // RUN: aster-opt %s --aster-gpu-matmul-kernels="async-copy=true warpgroup-mma=true" --split-input-file | FileCheck %s
 // RUN: aster-opt %s --aster-gpu-matmul-kernels="instruction=mma.sync-emulated async-copy=true warpgroup-mma=true" --split-input-file | FileCheck %s --check-prefix=EMU
+// RUN: aster-opt %s --aster-gpu-matmul-kernels="async-copy=true warpgroup-mma=true tma=true" --split-input-file | FileCheck %s --check-prefix=TMA
 
 // sm_90a's wgmma. x @ w + bias: x is [m][k] (a K-major A tile), w [k][n]
 // (an MN-major B tile). M = 200: two warpgroups (256 threads), 128 rows a
@@ -66,6 +67,49 @@
 // CHECK: return
 // Emulated: the same tiles and copies, whole tiles per lane read through
 // the swizzle; no wgmma, no fence.
+// With TMA (sm_90's pipeline): on the host, a tensor map per operand, of
+// its buffer as [rows][k] or [k][n] (innermost contiguous) for boxes of
+// 128 x 64 (A, K-major: one per stage) and 64 x 64 (B, MN-major: one per
+// 64 columns); in the block, four mbarriers initialized by thread 0 and
+// fenced for the async proxy; thread 0 arms a stage's barrier with both
+// tiles' bytes (2 x 128 x 64 x 2 = 32768) and starts the three loads
+// (coordinates innermost first: A at (k0, row), B at (column, k0)); every
+// thread waits for the stage's barrier, parity alternating with its uses,
+// before the wgmma; no cp.async.
+// TMA-LABEL: func.func private @linear_k0
+// TMA: memref.reinterpret_cast {{.*}} sizes: [200, 64], strides: [64, 1]
+// TMA: nvgpu.tma.create.descriptor %{{.*}} box[%c128, %c64] : memref<*xbf16> -> <tensor = memref<128x64xbf16, #gpu.address_space<workgroup>>, swizzle = swizzle_128b, l2promo = l2promo_128b, oob = zero, interleave = none>
+// TMA: %[[MAPA:.*]] = llvm.ptrtoint
+// TMA: memref.reinterpret_cast {{.*}} sizes: [64, 96], strides: [96, 1]
+// TMA: nvgpu.tma.create.descriptor %{{.*}} box[%{{.*}}, %{{.*}}] : memref<*xbf16> -> <tensor = memref<64x64xbf16, #gpu.address_space<workgroup>>
+// TMA: %[[MAPB:.*]] = llvm.ptrtoint
+// TMA: gpu.launch
+// TMA: %[[BARS:.*]] = nvgpu.mbarrier.create -> <memorySpace = #gpu.address_space<workgroup>, num_barriers = 4>
+// TMA: %[[FIRST:.*]] = arith.cmpi eq, %{{.*}}, %c0{{[_0-9]*}} : index
+// TMA: scf.if %[[FIRST]] {
+// TMA-COUNT-4: nvgpu.mbarrier.init %[[BARS]]
+// TMA-NEXT: nvvm.fence.proxy {kind = #nvvm.proxy_kind<async.shared>, space = #nvvm.shared_space<cta>}
+// TMA: gpu.barrier
+// TMA: nvgpu.mbarrier.arrive.expect_tx %[[BARS]][%{{.*}}], %c32768{{[_0-9]*}} :
+// TMA: llvm.inttoptr %[[MAPA]]
+// TMA: nvgpu.tma.async.load %{{.*}}[%[[K0:.*]], %{{.*}}], %[[BARS]][%{{.*}}] to %{{.*}} : <tensor = memref<128x64xbf16
+// TMA: llvm.inttoptr %[[MAPB]]
+// TMA: nvgpu.tma.async.load %{{.*}}[%{{.*}}, %[[K0]]], %[[BARS]]
+// TMA: nvgpu.tma.async.load %{{.*}}[%{{.*}}, %[[K0]]], %[[BARS]]
+// TMA: scf.for
+// TMA: gpu.barrier
+// TMA: nvgpu.mbarrier.arrive.expect_tx
+// TMA-COUNT-3: nvgpu.tma.async.load
+// TMA: %[[USE:.*]] = arith.divui %{{.*}}, %c4{{[_0-9]*}} : index
+// TMA: %[[ODD:.*]] = arith.andi %[[USE]], %c1{{[_0-9]*}} :
+// TMA: %[[PARITY:.*]] = arith.cmpi ne, %[[ODD]], %c0{{[_0-9]*}} :
+// TMA: nvgpu.mbarrier.try_wait.parity %[[BARS]][%{{.*}}], %[[PARITY]]
+// TMA: nvvm.wgmma.fence.aligned
+// TMA-COUNT-4: nvvm.wgmma.mma_async
+// TMA: nvvm.wgmma.wait.group.sync.aligned 1
+// TMA-NOT: nvgpu.device_async
+// TMA: nvvm.wgmma.wait.group.sync.aligned 0
+
 // EMU-LABEL: func.func private @linear_k0
 // EMU: workgroup(%{{.*}} : memref<132096xi8, #gpu.address_space<workgroup>>)
 // EMU-NOT: nvvm.
@@ -185,6 +229,63 @@ func.func private @grad_k0(%x: memref<96x40xbf16>, %d: memref<96x56xbf16>, %g: m
     %m = arith.mulf %pe, %qe : f32
     %s = arith.addf %o, %m : f32
     linalg.yield %s : f32
+  }
+  return
+}
+
+// -----
+
+// Batched (two batch loops, each its own dimension of the tensor maps:
+// [2, 4, 64, 64] with strides [16384, 4096, 64, 1]): q @ k^T per (b, h),
+// both K-major. With TMA the coordinates are innermost first: k, the
+// rows, then h and b.
+// TMA-LABEL: func.func private @scores_k0
+// TMA-COUNT-2: memref.reinterpret_cast {{.*}} sizes: [2, 4, 64, 64], strides: [16384, 4096, 64, 1]
+// TMA: gpu.launch
+// TMA: %[[H:.*]] = arith.remui %{{.*}}, %c4{{[_0-9]*}} : index
+// TMA: %[[B:.*]] = arith.divui %{{.*}}, %c4{{[_0-9]*}} : index
+// TMA: nvgpu.mbarrier.create -> <memorySpace = #gpu.address_space<workgroup>, num_barriers = 4>
+// TMA: nvgpu.tma.async.load %{{.*}}[%{{.*}}, %{{.*}}, %[[H]], %[[B]]], %{{.*}} to %{{.*}} : <tensor = memref<1x1x64x64xbf16
+#qa = affine_map<(b, h, m, n, k) -> (b, h, m, k)>
+#qb = affine_map<(b, h, m, n, k) -> (b, h, n, k)>
+#qc = affine_map<(b, h, m, n, k) -> (b, h, m, n)>
+func.func private @scores_k0(%q: memref<2x4x64x64xbf16>, %k: memref<2x4x64x64xbf16>, %s: memref<2x4x64x64xf32>) attributes {aster.kernel = "matmul"} {
+  %zero = arith.constant 0.0 : f32
+  linalg.fill ins(%zero : f32) outs(%s : memref<2x4x64x64xf32>)
+  linalg.generic {indexing_maps = [#qa, #qb, #qc], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction"]}
+      ins(%q, %k : memref<2x4x64x64xbf16>, memref<2x4x64x64xbf16>) outs(%s : memref<2x4x64x64xf32>) {
+  ^bb0(%p: bf16, %r: bf16, %o: f32):
+    %pe = arith.extf %p : bf16 to f32
+    %re = arith.extf %r : bf16 to f32
+    %m = arith.mulf %pe, %re : f32
+    %a = arith.addf %o, %m : f32
+    linalg.yield %a : f32
+  }
+  return
+}
+
+// -----
+
+// M flattened from (b, s) while A is [s][b][k]: its rows are not one
+// stride, so no tensor map: cp.async copies with wgmma.
+// TMA-LABEL: func.func private @strided_rows_k0
+// TMA-NOT: nvgpu.tma
+// TMA: nvgpu.device_async_copy
+// TMA: nvvm.wgmma.mma_async
+#sa = affine_map<(b, s, n, k) -> (s, b, k)>
+#sb = affine_map<(b, s, n, k) -> (k, n)>
+#sc = affine_map<(b, s, n, k) -> (b, s, n)>
+func.func private @strided_rows_k0(%x: memref<16x4x64xbf16>, %w: memref<64x64xbf16>, %y: memref<4x16x64xf32>) attributes {aster.kernel = "matmul"} {
+  %zero = arith.constant 0.0 : f32
+  linalg.fill ins(%zero : f32) outs(%y : memref<4x16x64xf32>)
+  linalg.generic {indexing_maps = [#sa, #sb, #sc], iterator_types = ["parallel", "parallel", "parallel", "reduction"]}
+      ins(%x, %w : memref<16x4x64xbf16>, memref<64x64xbf16>) outs(%y : memref<4x16x64xf32>) {
+  ^bb0(%p: bf16, %r: bf16, %o: f32):
+    %pe = arith.extf %p : bf16 to f32
+    %re = arith.extf %r : bf16 to f32
+    %m = arith.mulf %pe, %re : f32
+    %a = arith.addf %o, %m : f32
+    linalg.yield %a : f32
   }
   return
 }

@@ -134,6 +134,33 @@ void waitForWarpgroupMma(OpBuilder &b, Location loc, int64_t pending);
 /// wgmma reads through; a barrier after it extends that to the block.
 void fenceSharedForAsyncProxy(OpBuilder &b, Location loc);
 
+/// NVIDIA TMA (sm_90, lib/Codegen/NVIDIA/Tma.cpp).
+/// Host side: the tensor map of `view` (a global memref, its innermost
+/// dimension contiguous) for boxes of `box` elements (outermost first,
+/// the innermost 128 bytes) with the 128-byte swizzle and zeros outside
+/// the tensor, as the device address (i64) of the encoded map.
+Value createTensorMap(OpBuilder &b, Location loc, Value view,
+                      ArrayRef<int64_t> box);
+/// `count` mbarriers in shared memory (an nvgpu.mbarrier.group).
+Value createTileBarriers(OpBuilder &b, Location loc, int64_t count);
+/// Initializes each of `barriers` for one arrival, fenced for the async
+/// proxy (one thread; a block barrier must follow before any use).
+void initTileBarriers(OpBuilder &b, Location loc, Value barriers,
+                      int64_t count);
+/// Arrives at barrier `index`, expecting `bytes` of TMA loads on it.
+void expectTileBytes(OpBuilder &b, Location loc, Value barriers, Value index,
+                     int64_t bytes);
+/// Starts the TMA load of the box at `coordinates` (innermost first, the
+/// tensor map's order) of `tensorMap` (createTensorMap's address) into
+/// `tile` (a shared memref of the box's shape, 1024-byte aligned), counted
+/// on barrier `index`.
+void loadTile(OpBuilder &b, Location loc, Value tensorMap, Value tile,
+              ValueRange coordinates, Value barriers, Value index);
+/// Waits until barrier `index` has completed its phase of parity `parity`
+/// (an i1: 0 for its first use, then alternating).
+void waitTileBarrier(OpBuilder &b, Location loc, Value barriers, Value index,
+                     Value parity);
+
 } // namespace mlir::aster
 
 #endif // ASTER_CODEGEN_GPU_MMAFRAGMENTS_H

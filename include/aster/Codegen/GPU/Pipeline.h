@@ -29,6 +29,9 @@ struct GPUTarget {
   /// sm_90: wgmma for the matmuls whose operands allow it; false keeps
   /// mma.sync everywhere (aster-compile --gpu-matmul=mma.sync).
   bool warpgroupMma = true;
+  /// sm_90: wgmma's tiles loaded by TMA where both operands have a tensor
+  /// map; false copies them with cp.async (--gpu-matmul=wgmma-cp.async).
+  bool tma = true;
 };
 
 /// The target for `chip`, or nullopt when Aster does not generate code for
