@@ -190,8 +190,11 @@ struct Device {
   std::unordered_map<void *, int32_t> sharedAllowed;
   /// TMA tensor maps in device memory, by what was encoded (the tensor's
   /// address, sizes and strides, the box, the options): the host code asks
-  /// for one each time it launches a kernel that loads by TMA.
+  /// for one each time it launches a kernel that loads by TMA. Freed only
+  /// between entry calls (a map handed out may not have been launched
+  /// with yet), once there are more than kMostTensorMaps.
   std::map<std::vector<int64_t>, void *> tensorMaps;
+  static constexpr size_t kMostTensorMaps = 4096;
 
   void freeTensorMaps() {
     if (tensorMaps.empty())
@@ -463,9 +466,6 @@ mgpuTensorMapEncodeTiledMemref(int64_t rank, void *descriptor,
   auto found = d.tensorMaps.find(key);
   if (found != d.tensorMaps.end())
     return found->second;
-  // A bound on the maps kept (a caller whose buffers keep moving).
-  if (d.tensorMaps.size() >= 4096)
-    d.freeTensorMaps();
   alignas(64) unsigned char map[128];
   if (!d.check(d.api.tensorMapEncodeTiled(
                    map, int(dataType), unsigned(rank), address, dims,
@@ -573,6 +573,9 @@ private:
     }
     for (void *p : buffers)
       d.release(p);
+    // A caller whose buffers keep moving: the maps of the addresses seen.
+    if (d.tensorMaps.size() > Device::kMostTensorMaps)
+      d.freeTensorMaps();
     if (!d.error.empty()) {
       error = d.takeError();
       return false;

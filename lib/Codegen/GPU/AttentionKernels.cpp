@@ -174,7 +174,7 @@ int64_t keysPerStep(const Attention &a, const MmaFragments &mma, int64_t limit,
 int64_t headSplit(const Attention &a, const MmaFragments &mma) {
   int64_t registers =
       (a.depth + a.valueDepth) * mma.tileM() / mma.warpLanes();
-  int64_t split = llvm::PowerOf2Ceil(std::max<int64_t>(1, registers / 128));
+  int64_t split = llvm::PowerOf2Ceil(llvm::divideCeil(registers, 128));
   while (split > 1 && (a.depth % (split * mma.tileN()) != 0 ||
                        a.valueDepth % (split * mma.tileN()) != 0))
     split /= 2;

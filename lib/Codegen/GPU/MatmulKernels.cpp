@@ -584,9 +584,13 @@ LogicalResult GPUMatmulKernelsPass::rewrite(func::FuncOp kernel,
   // on an mbarrier; else (or when an operand's layout has no tensor map)
   // cp.async by every thread. A K-major tile is one box of its rows by
   // 64 k; an MN-major one a box of 64 k by 64 rows per 64 rows.
+  // Emulated, the same views, boxes and coordinates, each box copied by
+  // thread 0 at once (loops over its elements, zeros outside the view)
+  // into the swizzled layout; no barriers (the emulation's phases order
+  // the copy before the reads).
   bool wgmma = warpgroup && !emulated;
   std::optional<MatmulEmitter::TensorView> viewA, viewB;
-  if (wgmma && tma) {
+  if (warpgroup && tma) {
     viewA = m.tensorView(aOperand, con.m, copyA);
     viewB = m.tensorView(bOperand, con.n, copyB);
   }
@@ -598,12 +602,15 @@ LogicalResult GPUMatmulKernelsPass::rewrite(func::FuncOp kernel,
                 kSwizzledRowElements});
     return box;
   };
-  Value mapA, mapB;
+  // The views (the emulation reads them) and their tensor maps.
+  Value tensorA, tensorB, mapA, mapB;
   if (useTma) {
-    mapA = createTensorMap(b, loc, m.viewOf(aOperand, *viewA),
-                           boxOf(*viewA, copyA, bm));
-    mapB = createTensorMap(b, loc, m.viewOf(bOperand, *viewB),
-                           boxOf(*viewB, copyB, bn));
+    tensorA = m.viewOf(aOperand, *viewA);
+    tensorB = m.viewOf(bOperand, *viewB);
+    if (!emulated) {
+      mapA = createTensorMap(b, loc, tensorA, boxOf(*viewA, copyA, bm));
+      mapB = createTensorMap(b, loc, tensorB, boxOf(*viewB, copyB, bn));
+    }
   }
   Launch launch = createLaunch(b, loc, batchTotal * mBlocks * nBlocks, threads);
   auto workgroup = gpu::AddressSpaceAttr::get(b.getContext(),
@@ -715,10 +722,49 @@ LogicalResult GPUMatmulKernelsPass::rewrite(func::FuncOp kernel,
   // TMA: thread 0 arms stage `stage`'s barrier with the bytes of both
   // tiles and starts their loads for K step `step`.
   Value barriers, isFirstThread;
+  // The emulation of one box load: box element (i0, i1) (outer, inner) of
+  // `tensor` at `at` (innermost first) into `tiles` at `stage`, where the
+  // strategy's copies would put it.
+  auto emulateBoxLoad = [&](Value tensor, MemRefType boxType, ValueRange at,
+                            Value tiles, Value stage, MatmulEmitter::Copy copy,
+                            int64_t rowOffset) {
+    auto tensorType = cast<MemRefType>(tensor.getType());
+    int64_t rank = tensorType.getRank();
+    int64_t outer = boxType.getDimSize(rank - 2);
+    int64_t inner = boxType.getDimSize(rank - 1);
+    OpBuilder::InsertionGuard g(b);
+    scf::ForOp outerLoop = e.loop(e.index(0), e.index(outer), e.index(1));
+    scf::ForOp innerLoop = e.loop(e.index(0), e.index(inner), e.index(1));
+    Value i0 = outerLoop.getInductionVar(), i1 = innerLoop.getInductionVar();
+    // The element's indices in the tensor (outermost first) and whether it
+    // is inside.
+    SmallVector<Value> indices(llvm::reverse(at));
+    indices[rank - 2] = m.add(indices[rank - 2], i0);
+    indices[rank - 1] = m.add(indices[rank - 1], i1);
+    Value inside = m.lt(indices[rank - 2], e.index(tensorType.getDimSize(rank - 2)));
+    inside = arith::AndIOp::create(
+        b, loc, inside,
+        m.lt(indices[rank - 1], e.index(tensorType.getDimSize(rank - 1))));
+    for (int64_t d = 0; d < rank - 2; ++d)
+      indices[d] = arith::SelectOp::create(b, loc, inside, indices[d], e.index(0));
+    for (int64_t d = rank - 2; d < rank; ++d)
+      indices[d] = arith::SelectOp::create(b, loc, inside, indices[d], e.index(0));
+    Value zero = arith::ConstantOp::create(b, loc, element, b.getZeroAttr(element));
+    Value value = arith::SelectOp::create(
+        b, loc, inside, memref::LoadOp::create(b, loc, tensor, indices), zero);
+    // The tile's row (m or n) and k of the element.
+    Value row = copy.transposed ? m.add(e.index(rowOffset), i1) : i0;
+    Value k = copy.transposed ? i0 : i1;
+    SmallVector<Value> place = {stage};
+    place.append(swizzledIndices(b, loc, row, k, copy.transposed));
+    memref::StoreOp::create(b, loc, value, tiles, place);
+  };
   auto loadStage = [&](Value step, Value stage) {
-    expectTileBytes(b, loc, barriers, stage, stageBytesA + stageBytesB);
+    if (!emulated)
+      expectTileBytes(b, loc, barriers, stage, stageBytesA + stageBytesB);
     Value k0 = m.mul(step, e.index(m.kStep));
-    auto load = [&](Value map, const MatmulEmitter::TensorView &view,
+    auto load = [&](Value map, Value tensor, Value tiles,
+                    const MatmulEmitter::TensorView &view,
                     MatmulEmitter::Copy copy, int64_t rows, Value rowStart,
                     int64_t first, int64_t stageBytes) {
       // Boxes: one of rows x 64 (K-major), or 64 x 64 per 64 rows.
@@ -739,11 +785,16 @@ LogicalResult GPUMatmulKernelsPass::rewrite(func::FuncOp kernel,
                                     : SmallVector<Value>{k0, rowStart};
         for (unsigned i : llvm::reverse(view.batchLoops))
           at.push_back(m.batchIvs[i]);
-        loadTile(b, loc, map, tile, at, barriers, stage);
+        if (emulated)
+          emulateBoxLoad(tensor, boxType, at, tiles, stage, copy,
+                         j * kSwizzledRowElements);
+        else
+          loadTile(b, loc, map, tile, at, barriers, stage);
       }
     };
-    load(mapA, *viewA, copyA, bm, m.rowBase, 0, stageBytesA);
-    load(mapB, *viewB, copyB, bn, m.colBase, offsetB, stageBytesB);
+    load(mapA, tensorA, tilesA, *viewA, copyA, bm, m.rowBase, 0, stageBytesA);
+    load(mapB, tensorB, tilesB, *viewB, copyB, bn, m.colBase, offsetB,
+         stageBytesB);
   };
   // Thread 0 starts step `step`'s loads into `stage` unless it is past K.
   auto loadStageIfAny = [&](Value step, Value stage) {
@@ -755,14 +806,22 @@ LogicalResult GPUMatmulKernelsPass::rewrite(func::FuncOp kernel,
     loadStage(step, stage);
   };
   if (useTma) {
-    barriers = createTileBarriers(b, loc, stages);
     isFirstThread = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq,
                                           m.tid, e.index(0));
-    {
+    if (!emulated) {
+      barriers = createTileBarriers(b, loc, stages);
       OpBuilder::InsertionGuard g(b);
       auto ifOp = scf::IfOp::create(b, loc, isFirstThread, false);
       b.setInsertionPointToStart(ifOp.thenBlock());
       initTileBarriers(b, loc, barriers, stages);
+      // Thread 0 issues every load: its view of the maps the host wrote.
+      auto boxType = [&](const MatmulEmitter::TensorView &view,
+                         MatmulEmitter::Copy copy, int64_t rows) {
+        return MemRefType::get(boxOf(view, copy, rows), element, nullptr,
+                               workgroup);
+      };
+      acquireTensorMap(b, loc, mapA, boxType(*viewA, copyA, bm));
+      acquireTensorMap(b, loc, mapB, boxType(*viewB, copyB, bn));
     }
     gpu::BarrierOp::create(b, loc);
     for (int64_t s = 0; s < prefetched; ++s)
@@ -807,7 +866,8 @@ LogicalResult GPUMatmulKernelsPass::rewrite(func::FuncOp kernel,
       Value parity = arith::CmpIOp::create(
           b, loc, arith::CmpIPredicate::ne,
           arith::AndIOp::create(b, loc, use, e.index(1)), e.index(0));
-      waitTileBarrier(b, loc, barriers, stage, parity);
+      if (!emulated)
+        waitTileBarrier(b, loc, barriers, stage, parity);
     } else {
       startCopies(next, stageOfStep(next), pendingA, pendingB);
       group = asyncCopy ? commitCopies(b, loc) : Value();

@@ -27,6 +27,10 @@ void mlir::aster::addNVVMDeviceLowering(OpPassManager &pm,
   // sm_90a: the H100's arch-specific instructions (wgmma) need the
   // binary made for that chip alone, which every sm_90 part is.
   attach.chip = target.chip == "sm_90" ? "sm_90a" : target.chip;
+  // PTX 8.3 (CUDA 12.3) on sm_90: the tensor-map acquire fence TMA loads
+  // from host-written maps need.
+  if (target.chip == "sm_90")
+    attach.features = "+ptx83";
   attach.optLevel = 3;
   pm.addPass(createGpuNVVMAttachTarget(attach));
   ConvertGpuOpsToNVVMOpsOptions convert;

@@ -96,18 +96,32 @@ void aster::expectTileBytes(OpBuilder &b, Location loc, Value barriers,
       /*predicate=*/Value());
 }
 
+namespace {
+/// `tensorMap` (an i64 device address) as the descriptor of boxes like
+/// `tileType`.
+Value asDescriptor(OpBuilder &b, Location loc, Value tensorMap,
+                   MemRefType tileType) {
+  Value pointer = LLVM::IntToPtrOp::create(
+      b, loc, LLVM::LLVMPointerType::get(b.getContext()), tensorMap);
+  return UnrealizedConversionCastOp::create(
+             b, loc,
+             descriptorType(b.getContext(), tileType.getShape(),
+                            tileType.getElementType()),
+             pointer)
+      .getResult(0);
+}
+} // namespace
+
+void aster::acquireTensorMap(OpBuilder &b, Location loc, Value tensorMap,
+                             MemRefType tileType) {
+  nvgpu::TmaFenceOp::create(b, loc,
+                            asDescriptor(b, loc, tensorMap, tileType));
+}
+
 void aster::loadTile(OpBuilder &b, Location loc, Value tensorMap,
                      Value tile, ValueRange coordinates, Value barriers,
                      Value index) {
-  auto tileType = cast<MemRefType>(tile.getType());
-  Value pointer = LLVM::IntToPtrOp::create(
-      b, loc, LLVM::LLVMPointerType::get(b.getContext()), tensorMap);
-  Value map = UnrealizedConversionCastOp::create(
-                  b, loc,
-                  descriptorType(b.getContext(), tileType.getShape(),
-                                 tileType.getElementType()),
-                  pointer)
-                  .getResult(0);
+  Value map = asDescriptor(b, loc, tensorMap, cast<MemRefType>(tile.getType()));
   nvgpu::TmaAsyncLoadOp::create(b, loc, tile, barriers, map, coordinates,
                                 index, /*multicastMask=*/Value(),
                                 /*predicate=*/Value());

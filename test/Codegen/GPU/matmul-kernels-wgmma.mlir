@@ -71,24 +71,29 @@
 // its buffer as [rows][k] or [k][n] (innermost contiguous) for boxes of
 // 128 x 64 (A, K-major: one per stage) and 64 x 64 (B, MN-major: one per
 // 64 columns); in the block, four mbarriers initialized by thread 0 and
-// fenced for the async proxy; thread 0 arms a stage's barrier with both
+// fenced for the async proxy, the maps acquired by it (tensormap proxy
+// fence); thread 0 arms a stage's barrier with both
 // tiles' bytes (2 x 128 x 64 x 2 = 32768) and starts the three loads
 // (coordinates innermost first: A at (k0, row), B at (column, k0)); every
 // thread waits for the stage's barrier, parity alternating with its uses,
 // before the wgmma; no cp.async.
 // TMA-LABEL: func.func private @linear_k0
 // TMA: memref.reinterpret_cast {{.*}} sizes: [200, 64], strides: [64, 1]
+// TMA: memref.reinterpret_cast {{.*}} sizes: [64, 96], strides: [96, 1]
 // TMA: nvgpu.tma.create.descriptor %{{.*}} box[%c128, %c64] : memref<*xbf16> -> <tensor = memref<128x64xbf16, #gpu.address_space<workgroup>>, swizzle = swizzle_128b, l2promo = l2promo_128b, oob = zero, interleave = none>
 // TMA: %[[MAPA:.*]] = llvm.ptrtoint
-// TMA: memref.reinterpret_cast {{.*}} sizes: [64, 96], strides: [96, 1]
 // TMA: nvgpu.tma.create.descriptor %{{.*}} box[%{{.*}}, %{{.*}}] : memref<*xbf16> -> <tensor = memref<64x64xbf16, #gpu.address_space<workgroup>>
 // TMA: %[[MAPB:.*]] = llvm.ptrtoint
 // TMA: gpu.launch
-// TMA: %[[BARS:.*]] = nvgpu.mbarrier.create -> <memorySpace = #gpu.address_space<workgroup>, num_barriers = 4>
 // TMA: %[[FIRST:.*]] = arith.cmpi eq, %{{.*}}, %c0{{[_0-9]*}} : index
+// TMA: %[[BARS:.*]] = nvgpu.mbarrier.create -> <memorySpace = #gpu.address_space<workgroup>, num_barriers = 4>
 // TMA: scf.if %[[FIRST]] {
 // TMA-COUNT-4: nvgpu.mbarrier.init %[[BARS]]
 // TMA-NEXT: nvvm.fence.proxy {kind = #nvvm.proxy_kind<async.shared>, space = #nvvm.shared_space<cta>}
+// TMA: llvm.inttoptr %[[MAPA]]
+// TMA: nvgpu.tma.fence.descriptor
+// TMA: llvm.inttoptr %[[MAPB]]
+// TMA: nvgpu.tma.fence.descriptor
 // TMA: gpu.barrier
 // TMA: nvgpu.mbarrier.arrive.expect_tx %[[BARS]][%{{.*}}], %c32768{{[_0-9]*}} :
 // TMA: llvm.inttoptr %[[MAPA]]

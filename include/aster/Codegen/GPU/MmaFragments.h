@@ -141,6 +141,11 @@ void fenceSharedForAsyncProxy(OpBuilder &b, Location loc);
 /// the tensor, as the device address (i64) of the encoded map.
 Value createTensorMap(OpBuilder &b, Location loc, Value view,
                       ArrayRef<int64_t> box);
+/// The tensor-map acquire fence (fence.proxy.tensormap::generic): the map
+/// the host copied into global memory is what the TMA unit reads. Once
+/// per map and thread, before its loads; `tileType` is the box's.
+void acquireTensorMap(OpBuilder &b, Location loc, Value tensorMap,
+                      MemRefType tileType);
 /// `count` mbarriers in shared memory (an nvgpu.mbarrier.group).
 Value createTileBarriers(OpBuilder &b, Location loc, int64_t count);
 /// Initializes each of `barriers` for one arrival, fenced for the async
