@@ -311,7 +311,10 @@ mgpuLaunchKernel(void *function, intptr_t gridX, intptr_t gridY,
                  intptr_t gridZ, intptr_t blockX, intptr_t blockY,
                  intptr_t blockZ, int32_t smem, void *stream, void **params,
                  void **extra, size_t) {
-  if (!current || !function)
+  // After a failure (a tensor map that could not be encoded, a launch that
+  // did not start), the launches that would use its results are skipped;
+  // the first error is what the executor reports.
+  if (!current || !function || !current->error.empty())
     return;
   // CUDA launches a kernel with more than 48 KB of dynamic shared memory
   // (aster-gpu-dynamic-shared-memory) only once its function allows it.

@@ -311,8 +311,10 @@ def GPUMatmulKernels : Pass<"aster-gpu-matmul-kernels", "::mlir::ModuleOp"> {
     bytes and starts its boxes two steps ahead (`nvgpu.tma.async.load`),
     and every thread waits on it (`nvgpu.mbarrier.try_wait.parity`)
     before the step's wgmma.
-    With `mma.sync-emulated` the same tiles, copies (cp.async's) and
-    epilogue run with whole tiles per lane that read the swizzled layout.
+    With `mma.sync-emulated` the same tiles, copies and epilogue run with
+    whole tiles per lane that read the swizzled layout; with `tma`,
+    thread 0 copies each box from the same view at the same coordinates,
+    element by element (zeros outside it), in place of the TMA load.
     Other kernels are left to the other strategies.
   }];
   let options = [

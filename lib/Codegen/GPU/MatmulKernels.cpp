@@ -272,7 +272,8 @@ struct MatmulEmitter {
     auto type = cast<MemRefType>(operand.get().getType());
     SmallVector<int64_t> strides;
     int64_t offset;
-    if (failed(type.getStridesAndOffset(strides, offset)) ||
+    if (type.getMemorySpace() ||
+        failed(type.getStridesAndOffset(strides, offset)) ||
         llvm::any_of(strides, ShapedType::isDynamic) ||
         (!ShapedType::isDynamic(offset) && offset % 8 != 0))
       return std::nullopt;
