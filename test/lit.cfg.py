@@ -28,6 +28,8 @@ config.substitutions = [s for s in config.substitutions if s[0] != "%python"]
 config.substitutions.append(("%python", '"%s"' % config.python_executable))
 config.substitutions.append(("%aster_src_root", config.aster_src_root))
 config.substitutions.append(("%aster_obj_root", config.aster_obj_root))
+# The stand-in driver (test/Runtime/fake-cuda): LD_LIBRARY_PATH=%fake_cuda.
+config.substitutions.append(("%fake_cuda", os.path.join(config.aster_obj_root, "test", "fake-cuda")))
 config.substitutions.append(("%examples", os.path.join(config.aster_src_root, "examples")))
 
 tool_dirs = [config.aster_tools_dir, config.llvm_tools_dir]
