@@ -603,6 +603,14 @@ LogicalResult GPUMatmulKernelsPass::rewrite(func::FuncOp kernel,
                 kSwizzledRowElements});
     return box;
   };
+  // A box as a tile in shared memory.
+  auto boxTypeOf = [&](const MatmulEmitter::TensorView &view,
+                       MatmulEmitter::Copy copy, int64_t rows) {
+    return MemRefType::get(
+        boxOf(view, copy, rows), element, nullptr,
+        gpu::AddressSpaceAttr::get(b.getContext(),
+                                   gpu::AddressSpace::Workgroup));
+  };
   // The views (the emulation reads them) and their tensor maps.
   Value tensorA, tensorB, mapA, mapB;
   if (useTma) {
@@ -746,10 +754,8 @@ LogicalResult GPUMatmulKernelsPass::rewrite(func::FuncOp kernel,
     inside = arith::AndIOp::create(
         b, loc, inside,
         m.lt(indices[rank - 1], e.index(tensorType.getDimSize(rank - 1))));
-    for (int64_t d = 0; d < rank - 2; ++d)
-      indices[d] = arith::SelectOp::create(b, loc, inside, indices[d], e.index(0));
-    for (int64_t d = rank - 2; d < rank; ++d)
-      indices[d] = arith::SelectOp::create(b, loc, inside, indices[d], e.index(0));
+    for (Value &index : indices)
+      index = arith::SelectOp::create(b, loc, inside, index, e.index(0));
     Value zero = arith::ConstantOp::create(b, loc, element, b.getZeroAttr(element));
     Value value = arith::SelectOp::create(
         b, loc, inside, memref::LoadOp::create(b, loc, tensor, indices), zero);
@@ -770,15 +776,8 @@ LogicalResult GPUMatmulKernelsPass::rewrite(func::FuncOp kernel,
                     int64_t first, int64_t stageBytes) {
       // Boxes: one of rows x 64 (K-major), or 64 x 64 per 64 rows.
       int64_t boxes = copy.transposed ? rows / kSwizzledRowElements : 1;
-      auto boxType = MemRefType::get(boxOf(view, copy, rows), element, nullptr,
-                                     cast<MemRefType>(tilesA.getType())
-                                         .getMemorySpace());
+      MemRefType boxType = boxTypeOf(view, copy, rows);
       for (int64_t j = 0; j < boxes; ++j) {
-        Value offset = m.add(
-            shift, m.add(e.index(first + j * stageBytes / boxes),
-                         m.mul(stage, e.index(stageBytes))));
-        Value tile =
-            memref::ViewOp::create(b, loc, boxType, raw, offset, ValueRange{});
         Value rowsAt = m.add(rowStart, e.index(j * kSwizzledRowElements));
         // Innermost first: the contiguous axis, the other, the batch.
         SmallVector<Value> at = copy.transposed
@@ -786,11 +785,17 @@ LogicalResult GPUMatmulKernelsPass::rewrite(func::FuncOp kernel,
                                     : SmallVector<Value>{k0, rowStart};
         for (unsigned i : llvm::reverse(view.batchLoops))
           at.push_back(m.batchIvs[i]);
-        if (emulated)
+        if (emulated) {
           emulateBoxLoad(tensor, boxType, at, tiles, stage, copy,
                          j * kSwizzledRowElements);
-        else
-          loadTile(b, loc, map, tile, at, barriers, stage);
+          continue;
+        }
+        Value offset = m.add(
+            shift, m.add(e.index(first + j * stageBytes / boxes),
+                         m.mul(stage, e.index(stageBytes))));
+        Value tile =
+            memref::ViewOp::create(b, loc, boxType, raw, offset, ValueRange{});
+        loadTile(b, loc, map, tile, at, barriers, stage);
       }
     };
     load(mapA, tensorA, tilesA, *viewA, copyA, bm, m.rowBase, 0, stageBytesA);
@@ -816,13 +821,8 @@ LogicalResult GPUMatmulKernelsPass::rewrite(func::FuncOp kernel,
       b.setInsertionPointToStart(ifOp.thenBlock());
       initTileBarriers(b, loc, barriers, stages);
       // Thread 0 issues every load: its view of the maps the host wrote.
-      auto boxType = [&](const MatmulEmitter::TensorView &view,
-                         MatmulEmitter::Copy copy, int64_t rows) {
-        return MemRefType::get(boxOf(view, copy, rows), element, nullptr,
-                               workgroup);
-      };
-      acquireTensorMap(b, loc, mapA, boxType(*viewA, copyA, bm));
-      acquireTensorMap(b, loc, mapB, boxType(*viewB, copyB, bn));
+      acquireTensorMap(b, loc, mapA, boxTypeOf(*viewA, copyA, bm));
+      acquireTensorMap(b, loc, mapB, boxTypeOf(*viewB, copyB, bn));
     }
     gpu::BarrierOp::create(b, loc);
     for (int64_t s = 0; s < prefetched; ++s)
